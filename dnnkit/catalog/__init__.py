@@ -1,0 +1,1 @@
+"""Claim catalogs, one module per chapter section; dnnkit.claims discovers them."""

@@ -1,0 +1,89 @@
+"""Experiments as pure functions of (config, seeds) -> results: train one arm over its seeds, or several arms.
+
+This is the one place the harness trains models, so the batched ensemble can replace the sequential path
+without touching a claim test; `mode` records which path ran.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from .models import MLPConfig, build_mlp
+from .seeds import RunSeeds
+from .training import FitConfig, FitResult, fit
+
+
+@dataclass
+class ArmRuns:
+    """One arm's runs, one per seed, in seed order."""
+
+    arm: str
+    config: MLPConfig
+    fit_config: FitConfig
+    seeds: list[RunSeeds]
+    results: list[FitResult]
+    mode: str = "sequential"
+    extra: dict = field(default_factory=dict)
+
+    def values(self, metric: str, how: str = "final") -> list[float]:
+        """One scalar per seed (diverged runs take the worst value)."""
+        return [r.metric(metric, how) for r in self.results]
+
+    def epochs_to_target(self) -> list[float]:
+        return [r.epochs_to_target for r in self.results]
+
+
+def train_arm(arm: str, config: MLPConfig, split, fit_config: FitConfig, seeds: Sequence[RunSeeds],
+              on_run: Callable[[int], None] | None = None) -> ArmRuns:
+    """Train one configuration once per seed; init comes from each seed's init stream."""
+    results = []
+    for i, s in enumerate(seeds):
+        model = build_mlp(config, generator=s.generator("init"), device=split.X_train.device)
+        results.append(fit(model, split, fit_config, s))
+        if on_run:
+            on_run(i)
+    return ArmRuns(arm, config, fit_config, list(seeds), results)
+
+
+def train_arms(arms: Mapping[str, MLPConfig], split, fit_config: FitConfig | Mapping[str, FitConfig],
+               seeds: Sequence[RunSeeds], on_run: Callable[[int], None] | None = None) -> dict[str, ArmRuns]:
+    """Train every arm on the same seeds (common random numbers: same init stream and data order)."""
+    out = {}
+    for name, config in arms.items():
+        fc = fit_config[name] if isinstance(fit_config, Mapping) else fit_config
+        out[name] = train_arm(name, config, split, fc, seeds, on_run)
+    return out
+
+
+def at_init(config: MLPConfig, seeds: Sequence[RunSeeds], measure: Callable[[torch.nn.Module], float],
+            device: str | torch.device = "cpu") -> list[float]:
+    """Build the model for each seed and measure it untrained (gradient norms, activation statistics...)."""
+    return [measure(build_mlp(config, generator=s.generator("init"), device=device)) for s in seeds]
+
+
+def select_lr(config: MLPConfig, split, fit_config: FitConfig, grid: Sequence[float], pilot_seeds: Sequence[RunSeeds],
+              ) -> tuple[float, list[dict]]:
+    """Each arm's own learning rate from a declared grid, chosen on pilot seeds that are not the evidence seeds.
+
+    Best = fewest median epochs to the fit's target (if one is set), then best median final validation loss;
+    a shared fixed rate would rig comparisons between arms (DESIGN pitfall 2).
+    """
+    import numpy as np
+
+    table = []
+    for lr in grid:
+        runs = train_arm(f"lr={lr:g}", config, split, replace_fit(fit_config, lr=lr), pilot_seeds)
+        table.append({"lr": lr, "median_epochs_to_target": float(np.median(runs.epochs_to_target())),
+                      "median_val_loss": float(np.median(runs.values("val_loss", "last")))})
+    best = min(table, key=lambda row: (row["median_epochs_to_target"], row["median_val_loss"]))
+    return best["lr"], table
+
+
+def replace_fit(fit_config: FitConfig, **changes) -> FitConfig:
+    """A copy of a FitConfig with some fields changed."""
+    from dataclasses import replace
+
+    return replace(fit_config, **changes)

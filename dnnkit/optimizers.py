@@ -1,0 +1,60 @@
+"""Optimizers by name with validated hyperparameters; torch's own classes underneath."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import torch
+
+_RANGES = {
+    "momentum": (0.0, 1.0, "0 <= momentum <= 1"),
+    "weight_decay": (0.0, math.inf, "weight_decay >= 0"),
+    "alpha": (0.0, 1.0, "0 <= alpha <= 1"),
+    "eps": (0.0, math.inf, "eps >= 0"),
+    "initial_accumulator_value": (0.0, math.inf, "initial_accumulator_value >= 0"),
+}
+
+
+def _check(name: str, params: dict) -> None:
+    for key, value in params.items():
+        if key in _RANGES:
+            lo, hi, text = _RANGES[key]
+            if not (lo <= value <= hi):
+                raise ValueError(f"optimizer {name!r}: {key}={value!r} is out of range; allowed: {text}")
+        if key == "betas":
+            if len(value) != 2 or not all(0 <= b < 1 for b in value):
+                raise ValueError(f"optimizer {name!r}: betas={value!r}; allowed: two values in [0, 1)")
+
+
+def _sgd(params, lr, momentum=0.0, **kw):
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, **kw)
+
+
+OPTIMIZERS = {
+    "sgd": lambda p, lr, **kw: _sgd(p, lr, **kw),
+    "momentum": lambda p, lr, momentum=0.9, **kw: _sgd(p, lr, momentum=momentum, **kw),
+    "nesterov": lambda p, lr, momentum=0.9, **kw: _sgd(p, lr, momentum=momentum, nesterov=True, **kw),
+    "adagrad": lambda p, lr, **kw: torch.optim.Adagrad(p, lr=lr, **kw),
+    "rmsprop": lambda p, lr, alpha=0.9, **kw: torch.optim.RMSprop(p, lr=lr, alpha=alpha, **kw),
+    "adam": lambda p, lr, **kw: torch.optim.Adam(p, lr=lr, **kw),
+    "adamax": lambda p, lr, **kw: torch.optim.Adamax(p, lr=lr, **kw),
+    "nadam": lambda p, lr, **kw: torch.optim.NAdam(p, lr=lr, **kw),
+    "adamw": lambda p, lr, **kw: torch.optim.AdamW(p, lr=lr, **kw),
+}
+
+
+def make_optimizer(name: str, params: Iterable, lr: float, **hyper) -> torch.optim.Optimizer:
+    """An optimizer by name ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamax', 'nadam', 'adamw').
+
+    RMSProp's decay defaults to 0.9 (the chapter's rho; torch's default alpha is 0.99).
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; allowed: {', '.join(sorted(OPTIMIZERS))}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"optimizer {name!r}: learning rate {lr!r} is not allowed; it must be a finite number > 0")
+    _check(name, hyper)
+    try:
+        return OPTIMIZERS[name](params, lr, **hyper)
+    except TypeError as err:
+        raise ValueError(f"optimizer {name!r} got bad hyperparameters {hyper}: {err}") from None

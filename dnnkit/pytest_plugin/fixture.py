@@ -1,0 +1,129 @@
+"""The `claim` fixture: seeds, profile sizes, training of arms and the statistical decision of one claim test."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import stats
+from ..claims import Claim
+from ..experiment import ArmRuns, train_arms
+from ..seeds import RunSeeds, derive_seed, run_seeds
+
+_DECIDERS = {
+    "directional": lambda c, a, b, o: stats.decide_directional(a, b, direction=o["direction"], delta=o["delta"], seed=o["seed"]),
+    "paired": lambda c, a, b, o: stats.decide_paired(a, b, direction=o["direction"], delta=o["delta"], seed=o["seed"]),
+    "time_to_target": lambda c, a, b, o: stats.decide_time_to_target(a, b, direction=o["direction"], delta=o["delta"],
+                                                                      seed=o["seed"]),
+    "equivalence": lambda c, a, b, o: stats.decide_equivalence(a, b, delta=o["delta"], paired=o["design"] == "paired"),
+    "exact": lambda c, a, b, o: stats.decide_exact(a),
+    "timing": lambda c, a, b, o: stats.decide_timing(a, b, direction=o["direction"], margin=o["delta"]),
+}
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats become strings so the record survives json.dumps(allow_nan=False)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        return _clean(value.item())
+    return value
+
+
+class ClaimRun:
+    """One claim test's run: what it trained, the per-seed evidence, and the decisions; becomes one record."""
+
+    def __init__(self, spec: Claim, *, profile: str, n_seeds: int | None, seed_base: int, device: str, nodeid: str):
+        self.spec = spec
+        self.id = spec.id
+        self.profile = profile
+        self.n_seeds = n_seeds or spec.seeds[profile]
+        self.seed_base = seed_base
+        self.device = device
+        self.decisions: list[dict[str, Any]] = []
+        self.runs: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
+        self.notes: dict[str, Any] = {}
+        self.modes: set[str] = set()
+        self._t0 = time.perf_counter()
+        self.nodeid = nodeid
+
+    def seeds(self, role: str = "shared", n: int | None = None) -> list[RunSeeds]:
+        """The derived seeds of this claim (arms sharing a role share init and data order)."""
+        return [run_seeds(self.seed_base, self.id, rep, role) for rep in range(n or self.n_seeds)]
+
+    def pilot_seeds(self, n: int = 2) -> list[RunSeeds]:
+        """Seeds for design choices (learning-rate grids): never the evidence seeds."""
+        return [run_seeds(self.seed_base, self.id, rep, "pilot") for rep in range(n)]
+
+    def pick(self, quick: Any, full: Any) -> Any:
+        """A size or budget that depends on the profile."""
+        return full if self.profile == "full" else quick
+
+    def train(self, arms: Mapping[str, Any], split, fit_config, seeds: Sequence[RunSeeds] | None = None) -> dict[str, ArmRuns]:
+        """Train every arm over the claim's seeds and record each run (per-seed facts and per-epoch history)."""
+        runs = train_arms(arms, split, fit_config, seeds or self.seeds())
+        for arm_runs in runs.values():
+            self.record_runs(arm_runs)
+        return runs
+
+    def record_runs(self, arm_runs: ArmRuns) -> None:
+        self.modes.add(arm_runs.mode)
+        for rep, (s, r) in enumerate(zip(arm_runs.seeds, arm_runs.results, strict=True)):
+            self.runs.append({"arm": arm_runs.arm, "rep": rep, "seeds": s.as_dict(), "mode": arm_runs.mode,
+                              "diverged": r.diverged, "epochs": len(r.history), "best_epoch": r.best_epoch,
+                              "epochs_to_target": r.epochs_to_target, "train_time_s": r.train_time_s})
+            for row in r.history.to_dict("records"):
+                self.history.append({"arm": arm_runs.arm, "rep": rep, **row})
+
+    def note(self, **items: Any) -> None:
+        """Extra evidence shown with the claim (dead-unit counts, per-layer statistics...)."""
+        self.notes.update(_clean(items))
+
+    def decide(self, a: Sequence, b: Sequence | None = None, *, label: str | None = None,
+               arms: tuple[str, str] | None = None, **overrides: Any) -> stats.Decision:
+        """Decide with the test the claim's kind prescribes (overrides allow a declared sub-comparison)."""
+        opts = {"kind": self.spec.kind, "direction": self.spec.direction, "delta": self.spec.delta,
+                "design": self.spec.design, "seed": derive_seed(self.seed_base, self.id, "stats", len(self.decisions))}
+        unknown = set(overrides) - set(opts)
+        if unknown:
+            raise ValueError(f"decide() got unknown override(s) {sorted(unknown)}; allowed: kind, direction, delta, design")
+        opts.update(overrides)
+        decision = _DECIDERS[opts["kind"]](self, a, b, opts)
+        names = arms or (self.spec.arms if len(self.spec.arms) == 2 else (*self.spec.arms, "B")[:2])
+        values = {names[0]: list(a)} if b is None else {names[0]: list(a), names[1]: list(b)}
+        self.decisions.append({"label": label or " vs ".join(values), "kind": opts["kind"],
+                               "direction": opts["direction"], "delta": opts["delta"],
+                               "values": _clean(values), "decision": decision.to_dict()})
+        return decision
+
+    @property
+    def verdict(self) -> str | None:
+        """All sub-decisions confirmed -> confirmed; any refuted -> refuted; else not reproduced."""
+        verdicts = [d["decision"]["verdict"] for d in self.decisions]
+        if not verdicts:
+            return None
+        if all(v == stats.CONFIRMED for v in verdicts):
+            return stats.CONFIRMED
+        if any(v == stats.REFUTED for v in verdicts):
+            return stats.REFUTED
+        return stats.NOT_REPRODUCED
+
+    def to_record(self) -> dict[str, Any]:
+        ps = [d["decision"]["p_value"] for d in self.decisions if isinstance(d["decision"].get("p_value"), float)]
+        reasons = [d["decision"].get("reason") for d in self.decisions if d["decision"].get("reason")]
+        return _clean({
+            "claim": self.spec.as_dict(), "id": self.id, "test": self.nodeid, "profile": self.profile,
+            "seed_base": self.seed_base, "n_seeds": self.n_seeds, "device": self.device,
+            "mode": "+".join(sorted(self.modes)) or "none", "verdict": self.verdict,
+            "reason": reasons[0] if self.verdict == stats.NOT_REPRODUCED and reasons else None,
+            # The claim holds only if every sub-comparison does (intersection-union): its p is the largest.
+            "p_value": max(ps) if ps else None, "decisions": self.decisions, "runs": self.runs, "notes": self.notes,
+            "history": self.history, "wall_s": time.perf_counter() - self._t0,
+        })

@@ -1,0 +1,98 @@
+"""pytest hooks and options of dnnkit (registered through the pytest11 entry point)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from ..claims import get_claim, registry
+from .fixture import ClaimRun
+from .session import EVIDENCE_KEY, ClaimSession
+
+_session_key = pytest.StashKey[ClaimSession]()
+_run_key = pytest.StashKey[ClaimRun]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dnnkit", "dnnkit claims")
+    group.addoption("--profile", choices=("quick", "full"), default="quick",
+                    help="experiment sizes and seeds per claim: quick (CPU, minutes) or full (bigger, GPU-friendly)")
+    group.addoption("--seeds", type=int, default=None, help="seeds per arm for every claim (default: the claim's own)")
+    group.addoption("--seed-base", type=int, default=0, help="base of every derived seed; rerun on fresh seeds with another")
+    group.addoption("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where claims train (auto: cuda if available)")
+    group.addoption("--results-dir", default=None,
+                    help="write claims.json, claims.md and runs.csv here (default: print the table only)")
+    group.addoption("--torch-threads", type=int, default=1,
+                    help="torch intra-op threads per process (1: xdist workers must not oversubscribe the cores)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "claim(id): ties a test to a claim of the dnnkit registry")
+    threads = config.getoption("--torch-threads")
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    os.environ.setdefault("MKL_NUM_THREADS", str(threads))
+    import torch
+
+    torch.set_num_threads(threads)
+    seeds = config.getoption("--seeds")
+    if seeds is not None and seeds < 2:
+        raise pytest.UsageError(f"--seeds {seeds} is not allowed: a verdict needs at least 2 seeds per arm")
+    session = ClaimSession(config)
+    config.stash[_session_key] = session
+    # The session object carries its own hooks (logreport, xdist node-down, finish, summary).
+    config.pluginmanager.register(session, "dnnkit-session")
+
+
+def _device(config: pytest.Config) -> str:
+    choice = config.getoption("--device")
+    import torch
+
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise pytest.UsageError("--device cuda was asked for, but torch.cuda.is_available() is False")
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return choice
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    bad, seen = [], set()
+    for item in items:
+        for mark in item.iter_markers("claim"):
+            claim_id = mark.args[0] if mark.args else None
+            try:
+                get_claim(claim_id)
+            except ValueError:
+                bad.append(f"{item.nodeid}: unknown claim id {claim_id!r}")
+            seen.add(claim_id)
+    if bad:
+        known = ", ".join(sorted(registry()))
+        raise pytest.UsageError("tests marked with unknown claims:\n  " + "\n  ".join(bad) + f"\nknown ids: {known}")
+    config.stash[_session_key].seen_claims |= seen
+    if hasattr(config, "workeroutput"):
+        config.workeroutput["dnnkit_seen_claims"] = sorted(seen)
+
+
+@pytest.fixture
+def claim(request: pytest.FixtureRequest) -> ClaimRun:
+    """The ClaimRun of the test's `@pytest.mark.claim(id)`: seeds, sizes, training and decisions."""
+    mark = request.node.get_closest_marker("claim")
+    if mark is None:
+        raise pytest.UsageError(f"{request.node.nodeid} uses the `claim` fixture without @pytest.mark.claim(id)")
+    config = request.config
+    run = ClaimRun(get_claim(mark.args[0]), profile=config.getoption("--profile"), n_seeds=config.getoption("--seeds"),
+                   seed_base=config.getoption("--seed-base"), device=_device(config), nodeid=request.node.nodeid)
+    request.node.stash[_run_key] = run
+    return run
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    report = yield
+    run = item.stash.get(_run_key, None)
+    if run is not None and report.when == "call":
+        # user_properties travel with the report to the xdist controller, so no worker writes files itself.
+        report.user_properties.append((EVIDENCE_KEY, json.dumps(run.to_record(), allow_nan=False)))
+    return report

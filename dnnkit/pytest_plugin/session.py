@@ -1,0 +1,119 @@
+"""Collects every claim record on the controller (serial or xdist), adjusts p-values, writes and prints once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from .. import __version__, stats
+from ..claims import registry
+from . import storage, table
+
+EVIDENCE_KEY = "dnnkit_claim"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit(root: str) -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True,
+                               text=True, timeout=5).stdout.strip()
+        return (sha or "unknown") + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def provenance(config: pytest.Config, device: str) -> dict:
+    """Who, what and where: versions, hardware, commit, date, profile and seed base of this run."""
+    import numpy
+    import scipy
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if device == "cuda" else None
+    return {
+        "dnnkit": __version__, "torch": torch.__version__, "python": platform.python_version(),
+        "numpy": numpy.__version__, "scipy": scipy.__version__, "cpu": _cpu_model(), "gpu": gpu, "device": device,
+        "torch_threads": torch.get_num_threads(), "workers": os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"),
+        "git_commit": _git_commit(str(config.rootpath)), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "profile": config.getoption("--profile"), "seed_base": config.getoption("--seed-base"),
+        "seeds_override": config.getoption("--seeds"), "argv": sys.argv[1:],
+    }
+
+
+class ClaimSession:
+    """The run's evidence: one record per claim test, gathered from reports (which xdist ships to the controller)."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.records: list[dict] = []
+        self.seen_claims: set[str] = set()
+        self.meta: dict = {}
+
+    def add(self, record: dict) -> None:
+        self.records.append(record)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name != EVIDENCE_KEY:
+                continue
+            record = json.loads(value)
+            xfail = getattr(report, "wasxfail", None)
+            if xfail is not None:
+                record["outcome"] = "xfailed" if report.skipped else "xpassed"
+                record["expected_failure"] = xfail
+            else:
+                record["outcome"] = report.outcome
+            self.add(record)
+
+    def pytest_testnodedown(self, node, error) -> None:
+        self.seen_claims |= set(getattr(node, "workeroutput", {}).get("dnnkit_seen_claims", []))
+
+    def finalize(self, meta: dict) -> None:
+        """Sort records by claim id (xdist order is arbitrary) and add BH q-values and Holm p-values across them."""
+        self.records.sort(key=lambda r: (r["id"], r["test"]))
+        q, holm = stats.adjust_p_values([r.get("p_value") if isinstance(r.get("p_value"), float) else None
+                                         for r in self.records])
+        for record, qv, hv in zip(self.records, q, holm, strict=True):
+            record["q_bh"], record["p_holm"] = qv, hv
+            record["bh_flag"] = record["verdict"] == stats.CONFIRMED and qv is not None and qv >= 0.05
+        self.meta = {**meta, "claims_run": len(self.records),
+                     "untested_claims": sorted(set(registry()) - self.seen_claims) if self.seen_claims else []}
+
+    def write(self, results_dir: str) -> None:
+        storage.write_results(results_dir, self.records, self.meta)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if hasattr(self.config, "workerinput") or not self.records:
+            return
+        from .plugin import _device
+
+        self.finalize(provenance(self.config, _device(self.config)))
+        results_dir = self.config.getoption("--results-dir")
+        if results_dir:
+            self.write(results_dir)
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+        if hasattr(config, "workerinput") or not self.records:
+            return
+        table.print_claims(self.records, self.meta)
+        results_dir = config.getoption("--results-dir")
+        if results_dir:
+            terminalreporter.write_line(f"dnnkit: evidence written to {results_dir}/ (claims.md, claims.json, runs.csv)")

@@ -1,0 +1,132 @@
+"""The claims table: rich in the terminal, markdown for results/claims.md. Both read the same records."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from typing import Any
+
+VERDICT_STYLE = {"confirmed": "green", "refuted": "red", "not reproduced": "yellow", None: "magenta"}
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return str(value)
+    if isinstance(value, float) and value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
+        return f"{value:.2e}"
+    return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
+
+
+def effect_text(decision: dict) -> str:
+    """'name estimate [lo, hi]' of one decision's effect."""
+    effect = decision.get("effect", {})
+    level = effect.get("ci_level")
+    ci = f" [{_num(effect.get('ci_low'))}, {_num(effect.get('ci_high'))}]" if "ci_low" in effect else ""
+    level_text = f" ({_num(float(level) * 100, 3)}% CI)" if isinstance(level, (int, float)) and level < 1 else ""
+    return f"{decision.get('effect_name', 'effect')} {_num(effect.get('estimate'))}{ci}{level_text}"
+
+
+def verdict_text(record: dict) -> str:
+    verdict = record.get("verdict") or "error"
+    if record.get("reason"):
+        verdict += f" ({record['reason']})"
+    if record.get("bh_flag"):
+        verdict += " [not robust to multiplicity]"
+    if record.get("outcome") == "xfailed":
+        verdict += " - expected at this scale"
+    return verdict
+
+
+def _deciding(decisions: list[dict]) -> dict:
+    """The sub-decision that sets the claim's verdict: the first not confirmed, else the one with the largest p."""
+    failing = [d for d in decisions if d["decision"]["verdict"] != "confirmed"]
+    if failing:
+        return failing[0]
+    return max(decisions, key=lambda d: d["decision"]["p_value"] if isinstance(d["decision"].get("p_value"), float) else -1)
+
+
+def rows(records: list[dict], compact: bool = False) -> list[dict[str, str]]:
+    """One row per claim: effects (compact: only the deciding sub-decision), the claim-level p, q (BH) and Holm."""
+    out = []
+    for r in records:
+        decisions = r.get("decisions", [])
+        shown = [_deciding(decisions)] if compact and decisions else decisions
+        effects = "; ".join((f"{d['label']}: " if len(decisions) > 1 else "") + effect_text(d["decision"]) for d in shown)
+        if compact and len(decisions) > 1:
+            effects += f" (+{len(decisions) - 1} more)"
+        out.append({
+            "claim": r["id"], "section": r["claim"]["section"], "kind": r["claim"]["kind"], "verdict": verdict_text(r),
+            "effect": effects or "-", "p": _num(r.get("p_value")), "q_bh": _num(r.get("q_bh")), "p_holm": _num(r.get("p_holm")),
+            "seeds": str(r.get("n_seeds")), "time_s": f"{r.get('wall_s', 0):.1f}", "outcome": r.get("outcome", "-"),
+        })
+    return out
+
+
+def print_claims(records: list[dict], meta: dict) -> None:
+    """The end-of-run table in the terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(160, shutil.get_terminal_size((160, 40)).columns))
+    t = Table(title=f"dnnkit claims - profile {meta.get('profile')}, seed base {meta.get('seed_base')}, "
+                    f"{meta.get('device')}", show_lines=False)
+    for col in ("claim", "verdict", "effect [CI]", "p", "q (BH)", "seeds", "time s"):
+        t.add_column(col, overflow="fold")
+    for r, row in zip(records, rows(records, compact=True), strict=True):
+        style = VERDICT_STYLE.get(r.get("verdict"), "magenta")
+        t.add_row(row["claim"], f"[{style}]{row['verdict']}[/]", row["effect"], row["p"], row["q_bh"], row["seeds"],
+                  row["time_s"])
+    console.print(t)
+    untested = meta.get("untested_claims") or []
+    m = sum(1 for r in records if isinstance(r.get("p_value"), float))
+    console.print(f"q: Benjamini-Hochberg over the {m} claims with a p-value in this run; p is one-sided, decided at 0.05 per claim.")
+    if untested:
+        console.print(f"[yellow]claims with no test:[/] {', '.join(untested)}")
+
+
+def markdown(records: list[dict], meta: dict) -> str:
+    """results/claims.md: a summary table, then each claim's sentence, design and per-seed evidence."""
+    lines = [
+        "# dnnkit claims",
+        "",
+        f"Profile **{meta.get('profile')}**, seed base {meta.get('seed_base')}, device {meta.get('device')} "
+        f"({meta.get('gpu') or meta.get('cpu')}), torch {meta.get('torch')}, Python {meta.get('python')}, "
+        f"dnnkit {meta.get('dnnkit')}, commit `{meta.get('git_commit')}`, {meta.get('date')}.",
+        "",
+        "p: one-sided p of the claim (the largest over its sub-comparisons), decided at 0.05 per claim; "
+        "q: Benjamini-Hochberg and Holm adjusted across the claims of this run.",
+        "",
+        "| claim | section | kind | verdict | effect [CI] | p | q (BH) | p (Holm) | seeds/arm | time s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows(records):
+        lines.append("| " + " | ".join(row[k].replace("|", "/") for k in (
+            "claim", "section", "kind", "verdict", "effect", "p", "q_bh", "p_holm", "seeds", "time_s")) + " |")
+    if meta.get("untested_claims"):
+        lines += ["", f"Claims with no test: {', '.join(meta['untested_claims'])}."]
+    lines += ["", "## Evidence", ""]
+    for r in records:
+        c = r["claim"]
+        lines += [f"### {r['id']} ({c['section']})", "", f"> {c['sentence']}", "",
+                  f"Source: {c['source']}. Kind **{c['kind']}**, metric {c['metric']}, direction {c['direction']}, "
+                  f"design {c['design']}, margin δ = {_num(c.get('delta'))}; {r['n_seeds']} seeds per arm "
+                  f"({r['mode']}); test `{r['test']}` {r.get('outcome', '')}.", ""]
+        for amendment in c.get("amendments") or []:
+            lines.append(f"- amendment: {amendment}")
+        if r.get("expected_failure"):
+            lines += [f"Expected not to hold at this scale: {r['expected_failure']}", ""]
+        for d in r.get("decisions", []):
+            dec = d["decision"]
+            lines.append(f"- **{d['label']}**: {dec['verdict']}{' (' + dec['reason'] + ')' if dec.get('reason') else ''}; "
+                         f"{dec['test']}; statistic {_num(dec.get('statistic'))}, p {_num(dec.get('p_value'))}; "
+                         f"{effect_text(dec)}")
+            for arm, values in d["values"].items():
+                lines.append(f"  - {arm}: " + ", ".join(_num(v, 4) if not isinstance(v, bool) else str(v) for v in values))
+        if r.get("notes"):
+            lines.append("- notes: " + "; ".join(f"{k} = {v}" for k, v in r["notes"].items()))
+        lines.append("")
+    return "\n".join(lines)
