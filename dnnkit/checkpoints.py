@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates 0600; give the file the permissions a plain open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -57,18 +59,18 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module | None = None,
         raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError) as err:
+    except Exception as err:  # torch's weights-only unpickler raises many types (KeyError, IndexError...) on garbage
         raise ValueError(f"checkpoint {str(path)!r} is corrupt or truncated, or holds non-tensor objects: {err}") from None
     if not isinstance(state, dict) or "model" not in state:
         raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (no 'model' entry)")
+    # Check everything asked for is there before changing anything: nothing half-restored.
+    for key, target in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if target is not None and key not in state:
+            raise ValueError(f"checkpoint {str(path)!r} has no {key} state to restore")
     if model is not None:
         model.load_state_dict(state["model"])
     if optimizer is not None:
-        if "optimizer" not in state:
-            raise ValueError(f"checkpoint {str(path)!r} has no optimizer state to restore")
         optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None:
-        if "scheduler" not in state:
-            raise ValueError(f"checkpoint {str(path)!r} has no scheduler state to restore")
         scheduler.load_state_dict(state["scheduler"])
     return state

@@ -51,7 +51,7 @@ class MLPConfig:
     def __post_init__(self) -> None:
         for key in ("n_inputs", "n_outputs", "depth", "width"):
             value = getattr(self, key)
-            if not isinstance(value, int) or value <= 0:
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"MLPConfig.{key}={value!r} is not allowed; it must be a positive integer")
         if self.batch_norm not in BN_POSITIONS:
             raise ValueError(f"MLPConfig.batch_norm={self.batch_norm!r}; allowed: None, 'before', 'after'")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 
 import torch
@@ -51,10 +52,10 @@ def make_optimizer(name: str, params: Iterable, lr: float, **hyper) -> torch.opt
     """
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; allowed: {', '.join(sorted(OPTIMIZERS))}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+    if not (isinstance(lr, numbers.Real) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"optimizer {name!r}: learning rate {lr!r} is not allowed; it must be a finite number > 0")
     _check(name, hyper)
     try:
-        return OPTIMIZERS[name](params, lr, **hyper)
+        return OPTIMIZERS[name](params, float(lr), **hyper)
     except TypeError as err:
         raise ValueError(f"optimizer {name!r} got bad hyperparameters {hyper}: {err}") from None

@@ -68,6 +68,8 @@ class FitConfig:
             raise ValueError(f"FitConfig.patience={self.patience!r}; it must be None or >= 1")
         if self.target is not None and self.target[0] not in HIGHER_IS_BETTER:
             raise ValueError(f"FitConfig.target metric {self.target[0]!r}; allowed: {', '.join(HIGHER_IS_BETTER)}")
+        if self.target is not None and self.target[0] == "train_acc" and not self.eval_train:
+            raise ValueError("FitConfig.target ('train_acc', ...) needs eval_train=True (train accuracy is measured in eval mode)")
 
 
 @dataclass
@@ -86,13 +88,18 @@ class FitResult:
 
         A diverged run gets the worst value (-inf accuracy, +inf loss) so rank tests keep it in.
         """
+        if name not in HIGHER_IS_BETTER or (name not in self.history and not self.diverged):
+            raise ValueError(f"metric {name!r} is not in this run's history; allowed: "
+                             f"{', '.join(m for m in HIGHER_IS_BETTER if m in self.history)} (train_acc needs eval_train=True)")
         worst = -math.inf if HIGHER_IS_BETTER[name] else math.inf
         if self.diverged:
             return worst
         column = self.history[name].to_numpy(dtype=float)
         if how == "final":
-            row = self.best_epoch - 1 if self.best_epoch is not None else len(column) - 1
-            return float(column[row])
+            if self.best_epoch is None:
+                return float(column[-1])
+            # Index by epoch number: a resumed run's history starts after its checkpoint's epoch.
+            return float(self.history.loc[self.history["epoch"] == self.best_epoch, name].iloc[0])
         if how == "best":
             return float(np.nanmax(column) if HIGHER_IS_BETTER[name] else np.nanmin(column))
         if how == "last":
@@ -133,6 +140,7 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
 
     X, y = split.X_train, split.y_train
     check_features(X, "X_train")
+    check_features(split.X_val, "X_val")
     n_out = model.head.out_features if hasattr(model, "head") else None
     if n_out is not None:
         check_labels(y, n_out)
@@ -148,12 +156,20 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     start_epoch = 0
     if resume_from is not None:
         state = load_checkpoint(resume_from, model, optimizer, scheduler)
-        start_epoch = int(state["extra"].get("epoch", 0))
-        data_seed = int(state["extra"].get("data_seed", data_seed))
+        extra = state["extra"]
+        start_epoch = int(extra.get("epoch", 0))
+        data_seed = int(extra.get("data_seed", data_seed))
+        if "rng_state" in extra:  # dropout masks continue where the interrupted run left off
+            torch.set_rng_state(extra["rng_state"])
 
     rows: list[dict[str, float]] = []
     best_loss, best_state, best_epoch, bad_epochs = math.inf, None, None, 0
     epochs_to_target, diverged, train_time = math.inf, False, 0.0
+    if resume_from is not None:
+        # Early-stopping and target bookkeeping continue too (the best weights before the checkpoint are not kept).
+        best_loss = float(extra.get("best_loss", math.inf))
+        bad_epochs = int(extra.get("bad_epochs", 0))
+        epochs_to_target = float(extra.get("epochs_to_target", math.inf))
     progress = _progress(config.progress, config.epochs - start_epoch)
     model.train()
     for epoch in range(start_epoch + 1, config.epochs + 1):
@@ -206,7 +222,8 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
             bad_epochs += 1
         if config.checkpoint_dir and config.checkpoint_every and epoch % config.checkpoint_every == 0:
             save_checkpoint(Path(config.checkpoint_dir) / f"epoch-{epoch:04d}.pt", model, optimizer, scheduler,
-                            epoch=epoch, data_seed=data_seed)
+                            epoch=epoch, data_seed=data_seed, rng_state=torch.get_rng_state(), best_loss=best_loss,
+                            bad_epochs=bad_epochs, epochs_to_target=epochs_to_target)
         if config.stop_at_target and not math.isinf(epochs_to_target):
             break
         if config.patience is not None and bad_epochs >= config.patience:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -39,6 +38,12 @@ def _git_commit(root: str) -> str:
         return "unknown"
 
 
+def _workers(config: pytest.Config) -> str:
+    """xdist's -n as the controller saw it ('1' when serial); the environment variable exists only in workers."""
+    n = config.getoption("numprocesses", default=None) if config.pluginmanager.hasplugin("xdist") else None
+    return str(n) if n else "1"
+
+
 def provenance(config: pytest.Config, device: str) -> dict:
     """Who, what and where: versions, hardware, commit, date, profile and seed base of this run."""
     import numpy
@@ -49,7 +54,7 @@ def provenance(config: pytest.Config, device: str) -> dict:
     return {
         "dnnkit": __version__, "torch": torch.__version__, "python": platform.python_version(),
         "numpy": numpy.__version__, "scipy": scipy.__version__, "cpu": _cpu_model(), "gpu": gpu, "device": device,
-        "torch_threads": torch.get_num_threads(), "workers": os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"),
+        "torch_threads": torch.get_num_threads(), "workers": _workers(config),
         "git_commit": _git_commit(str(config.rootpath)), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "profile": config.getoption("--profile"), "seed_base": config.getoption("--seed-base"),
         "seeds_override": config.getoption("--seeds"), "argv": sys.argv[1:],

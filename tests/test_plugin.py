@@ -1,0 +1,339 @@
+"""Tests of dnnkit's pytest plugin: inner pytest sessions (pytester, in subprocesses so the plugin loads through its
+pytest11 entry point) on tiny claim tests that decide hand-made numbers, plus in-process unit tests of the storage,
+the markdown table and the claim-level verdict rule.
+
+The inner sessions are few (each costs a torch import) and are shared between tests through a module-level cache.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from dnnkit import __version__, stats
+from dnnkit.claims import get_claim, registry
+from dnnkit.pytest_plugin import storage, table
+from dnnkit.pytest_plugin.fixture import ClaimRun
+
+pytest_plugins = ["pytester"]
+
+HIGH, LOW = [10, 11, 12, 13, 14], [1, 2, 3, 4, 5]
+P_SEPARATED = 1 / math.comb(10, 5)  # exact one-sided Mann-Whitney p of 5 vs 5 perfectly separated values: 1/252
+XFAIL_REASON = "expected not to hold at this scale"
+RESULT_FILES = {"claims.json", "claims.md", "runs.csv"}
+TIMING_KEYS = {"wall_s"}  # the only per-record field that depends on timing (order is fixed by finalize's sort)
+
+# Four claim tests on registry ids, all on hand-made numbers (no training): a confirmed directional claim, a
+# confirmed exact claim (no p-value), a strict xfail whose assertion fails, and a plain failing test.
+INNER_CLAIMS = f"""
+import pytest
+
+HIGH, LOW = {HIGH!r}, {LOW!r}
+
+
+@pytest.mark.claim("large-init-high-loss")
+def test_confirmed(claim):
+    assert claim.n_seeds == 5
+    assert claim.decide(HIGH, LOW, label="hand-made loss").verdict == "confirmed"
+
+
+@pytest.mark.claim("zero-init-symmetry")
+def test_exact(claim):
+    assert claim.decide([True] * 5, label="held on every seed").verdict == "confirmed"
+
+
+@pytest.mark.claim("std-normal-unstable-gradients")
+@pytest.mark.xfail(strict=True, reason={XFAIL_REASON!r})
+def test_expected_failure(claim):
+    assert claim.decide(LOW, HIGH).verdict == "confirmed"
+
+
+@pytest.mark.claim("matched-init-preserves-variance")
+def test_failing(claim):
+    assert claim.decide(HIGH, LOW).verdict == "confirmed", "deliberately failing"
+"""
+
+INNER_ONE_CLAIM = f"""
+import pytest
+
+
+@pytest.mark.claim("large-init-high-loss")
+def test_confirmed(claim):
+    assert claim.decide({HIGH!r}, {LOW!r}).verdict == "confirmed"
+"""
+
+INNER_UNKNOWN = """
+import pytest
+
+
+@pytest.mark.claim("no-such-claim")
+def test_unknown(claim):
+    pass
+
+
+def test_plain():
+    pass
+"""
+
+# Inner runs leave their own traces (pytester's stdout/stderr files, bytecode, its basetemp): not dnnkit's doing.
+PYTESTER_FILES = {"stdout", "stderr", "__pycache__"}
+INNER_ARGS = ("-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:benchmark")
+
+_RUNS: dict[str, tuple[pytest.RunResult, Path]] = {}
+
+
+def _inner_run(pytester: pytest.Pytester, key: str, *args: str) -> tuple[pytest.RunResult, Path]:
+    """Run the four-claim inner session once per key (serial or xdist) and cache its result and results dir.
+
+    Each key writes its own results dir, since both runs may share one pytester directory."""
+    if key not in _RUNS:
+        pytester.makepyfile(test_claims=INNER_CLAIMS)
+        out = f"out-{key}"
+        result = pytester.runpytest_subprocess(*INNER_ARGS, "--seeds", "5", "--results-dir", out, *args)
+        _RUNS[key] = (result, pytester.path / out)
+    return _RUNS[key]
+
+
+@pytest.fixture(autouse=True)
+def _no_outer_xdist_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under an outer `pytest -n`, the inner sessions must not inherit the outer worker's xdist variables."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def serial_run(pytester: pytest.Pytester) -> tuple[pytest.RunResult, Path]:
+    return _inner_run(pytester, "serial")
+
+
+@pytest.fixture
+def xdist_run(pytester: pytest.Pytester) -> tuple[pytest.RunResult, Path]:
+    return _inner_run(pytester, "xdist", "-n", "2")
+
+
+def _load(out: Path) -> dict:
+    return json.loads((out / "claims.json").read_text())
+
+
+def _by_test(payload: dict) -> dict[str, dict]:
+    return {r["test"].split("::")[-1]: r for r in payload["claims"]}
+
+
+def _untimed(records: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in records]
+
+
+# ---------------------------------------------------------------- inner sessions
+
+
+def test_unknown_claim_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_unknown=INNER_UNKNOWN)
+    result = pytester.runpytest_subprocess(*INNER_ARGS)
+    assert result.ret in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED), result.stdout.str()
+    output = result.stdout.str() + "\n" + result.stderr.str()
+    assert "test_unknown.py::test_unknown: unknown claim id 'no-such-claim'" in output
+    known = re.search(r"known ids: (.+)", output)
+    assert known is not None, output
+    assert set(registry()) <= {i.strip() for i in known.group(1).split(",")}
+    assert "passed" not in result.stdout.str()  # nothing ran, not even the plain test
+    assert not list(pytester.path.rglob("claims.json"))
+
+
+def test_evidence_reaches_the_results(serial_run: tuple[pytest.RunResult, Path]) -> None:
+    result, out = serial_run
+    result.assert_outcomes(passed=2, failed=1, xfailed=1)
+    assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)  # no .tmp-* left behind
+
+    payload = _load(out)
+    assert payload["schema"] == storage.SCHEMA == 1
+    meta = payload["meta"]
+    assert meta["dnnkit"] == __version__
+    import platform
+
+    import torch
+
+    assert meta["torch"] == torch.__version__ and meta["python"] == platform.python_version()
+    assert isinstance(meta["git_commit"], str) and meta["git_commit"]
+    assert (meta["profile"], meta["seed_base"], meta["seeds_override"]) == ("quick", 0, 5)
+    assert meta["claims_run"] == 4
+    assert meta["untested_claims"] == sorted(set(registry()) - {
+        "large-init-high-loss", "zero-init-symmetry", "std-normal-unstable-gradients", "matched-init-preserves-variance"})
+
+    records = payload["claims"]
+    assert [r["id"] for r in records] == sorted(r["id"] for r in records)  # sorted by claim id
+    assert len(records) == 4
+    confirmed = _by_test(payload)["test_confirmed"]
+    assert confirmed["id"] == "large-init-high-loss"
+    assert confirmed["test"] == "test_claims.py::test_confirmed"
+    assert confirmed["claim"] == json.loads(json.dumps(get_claim("large-init-high-loss").as_dict()))
+    assert (confirmed["verdict"], confirmed["outcome"], confirmed["n_seeds"]) == ("confirmed", "passed", 5)
+    assert confirmed["p_value"] == pytest.approx(P_SEPARATED, rel=1e-12)
+    assert confirmed["mode"] == "none" and confirmed["runs"] == [] and "history" not in confirmed
+    [decision] = confirmed["decisions"]
+    assert decision["label"] == "hand-made loss"
+    assert decision["values"] == {"N(0, 1) weights": HIGH, "he_normal": LOW}
+    assert decision["decision"]["p_value"] == pytest.approx(P_SEPARATED, rel=1e-12)
+    # Three p-values in the run (1/252, 1, 1); the exact claim has none: BH q and Holm p of the smallest are 3/252.
+    assert confirmed["q_bh"] == pytest.approx(3 * P_SEPARATED) and confirmed["p_holm"] == pytest.approx(3 * P_SEPARATED)
+    assert confirmed["bh_flag"] is False
+
+    exact = _by_test(payload)["test_exact"]
+    assert (exact["verdict"], exact["p_value"], exact["q_bh"], exact["outcome"]) == ("confirmed", None, None, "passed")
+
+    markdown = (out / "claims.md").read_text()
+    assert "# dnnkit claims" in markdown
+    assert re.search(r"^\| large-init-high-loss \| initialization \| directional \| confirmed \|", markdown, re.M), markdown
+    for record in records:
+        assert f"### {record['id']} (initialization)" in markdown
+
+    with open(out / "runs.csv", newline="") as f:
+        header = next(csv.reader(f), [])
+    assert {"dnnkit", "torch", "git_commit", "profile", "seed_base"} <= set(header)
+
+    stdout = result.stdout.lines
+    progress = max(i for i, line in enumerate(stdout) if line.startswith("test_claims.py "))
+    title = next(i for i, line in enumerate(stdout) if "dnnkit claims - profile quick, seed base 0" in line)
+    assert title > progress
+    after = "\n".join(stdout[title:])
+    for record in records:
+        assert record["id"] in after
+    assert "dnnkit: evidence written to out-serial/" in after
+
+
+def test_xfailed_and_failed_claim_tests_keep_their_evidence(serial_run: tuple[pytest.RunResult, Path]) -> None:
+    result, out = serial_run
+    records = _by_test(_load(out))
+    xfailed = records["test_expected_failure"]
+    assert (xfailed["id"], xfailed["outcome"]) == ("std-normal-unstable-gradients", "xfailed")
+    assert xfailed["expected_failure"] == XFAIL_REASON
+    assert xfailed["verdict"] == "refuted" and xfailed["decisions"][0]["values"] == {"N(0,1)": LOW, "matched init": HIGH}
+    failed = records["test_failing"]
+    assert (failed["id"], failed["outcome"], failed["verdict"]) == ("matched-init-preserves-variance", "failed", "refuted")
+    assert failed["p_value"] == pytest.approx(1.0)
+    assert "expected_failure" not in failed
+    markdown = (out / "claims.md").read_text()
+    assert f"Expected not to hold at this scale: {XFAIL_REASON}" in markdown
+    assert "refuted - expected at this scale" in markdown
+
+
+def test_xdist_gives_the_serial_records(serial_run: tuple[pytest.RunResult, Path],
+                                        xdist_run: tuple[pytest.RunResult, Path]) -> None:
+    result, out = xdist_run
+    result.assert_outcomes(passed=2, failed=1, xfailed=1)
+    assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
+    serial, parallel = _load(serial_run[1]), _load(out)
+    assert serial["meta"]["workers"] == "1"
+    assert _untimed(parallel["claims"]) == _untimed(serial["claims"])
+    for key in ("claims_run", "untested_claims", "profile", "seed_base", "seeds_override", "dnnkit", "torch"):
+        assert parallel["meta"][key] == serial["meta"][key], key
+    # The table is printed once, by the controller.
+    assert sum("dnnkit claims - profile" in line for line in result.stdout.lines) == 1
+
+
+def test_xdist_meta_counts_the_workers(xdist_run: tuple[pytest.RunResult, Path]) -> None:
+    assert _load(xdist_run[1])["meta"]["workers"] == "2"
+
+
+def test_no_results_dir_writes_nothing_but_prints_the_table(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_one=INNER_ONE_CLAIM)
+    before = {p.relative_to(pytester.path) for p in pytester.path.rglob("*")}
+    result = pytester.runpytest_subprocess(*INNER_ARGS)
+    result.assert_outcomes(passed=1)
+    after = {p.relative_to(pytester.path) for p in pytester.path.rglob("*")}
+    new = {p for p in after - before if p.parts[0] not in PYTESTER_FILES and not p.parts[0].startswith("runpytest-")}
+    assert new == set()
+    assert not [p for p in after if p.name in RESULT_FILES]
+    output = result.stdout.str()
+    assert "dnnkit claims - profile quick" in output and "large-init-high-loss" in output
+    assert "evidence written" not in output
+
+
+def test_seeds_below_two_are_rejected(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_one=INNER_ONE_CLAIM)
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "--seeds", "1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--seeds 1 is not allowed" in result.stderr.str()
+    assert "passed" not in result.stdout.str()
+
+
+# ---------------------------------------------------------------- in-process units
+
+
+def _claim_run(claim_id: str = "large-init-high-loss", nodeid: str = "t.py::test_x") -> ClaimRun:
+    return ClaimRun(get_claim(claim_id), profile="quick", n_seeds=None, seed_base=0, device="cpu", nodeid=nodeid)
+
+
+def _records() -> list[dict]:
+    first = _claim_run()
+    first.decide(HIGH, LOW, label="loss")
+    first.runs.append({"arm": "N(0, 1) weights", "rep": 0, "seeds": {"init": 123}, "mode": "serial"})
+    first.history += [{"arm": "N(0, 1) weights", "rep": 0, "epoch": e, "val_loss": 1.0 / e} for e in (1, 2)]
+    first.note(spread=float("inf"))
+    second = _claim_run("zero-init-symmetry", "t.py::test_y")
+    second.decide([True, True, False])
+    records = [first.to_record(), second.to_record()]
+    for record in records:
+        record["outcome"] = "passed"
+    return records
+
+
+META = {"dnnkit": __version__, "torch": "x", "python": "3", "device": "cpu", "git_commit": "abc", "profile": "quick",
+        "seed_base": 0}
+
+
+def test_write_and_load_results_round_trip(tmp_path: Path) -> None:
+    records = _records()
+    storage.write_results(tmp_path / "res", records, META)
+    assert sorted(p.name for p in (tmp_path / "res").iterdir()) == sorted(RESULT_FILES)
+    for where in (tmp_path / "res", tmp_path / "res" / "claims.json"):
+        payload = storage.load_results(where)
+        assert payload["schema"] == storage.SCHEMA and payload["meta"] == META
+        assert payload["claims"] == [{k: v for k, v in r.items() if k != "history"} for r in records]
+    assert payload["claims"][0]["notes"] == {"spread": "inf"}
+    with open(tmp_path / "res" / "runs.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["claim"], r["epoch"], r["seed_init"], r["git_commit"]) for r in rows] == [
+        ("large-init-high-loss", "1", "123", "abc"), ("large-init-high-loss", "2", "123", "abc")]
+    assert "### zero-init-symmetry" in (tmp_path / "res" / "claims.md").read_text()
+
+
+@pytest.mark.parametrize("content", ['{"claims": []}', '{"schema": 2, "claims": []}', '{"schema": 1}', "[1, 2]",
+                                     "not json", None])
+def test_load_results_refuses_what_is_not_a_dnnkit_result_set(tmp_path: Path, content: str | None) -> None:
+    path = tmp_path / "claims.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ValueError, match="dnnkit result"):
+        storage.load_results(path)
+
+
+def test_markdown_lists_every_record() -> None:
+    records = _records()
+    text = table.markdown(records, META)
+    for record in records:
+        assert f"| {record['id']} |" in text
+        assert f"### {record['id']}" in text
+    assert "| large-init-high-loss | initialization | directional | confirmed |" in text
+    assert "| zero-init-symmetry | initialization | exact | refuted |" in text
+
+
+@pytest.mark.parametrize(("decisions", "verdict"), [
+    ([], None),
+    ([(HIGH, LOW)], stats.CONFIRMED),
+    ([(HIGH, LOW), ([True] * 3, None)], stats.CONFIRMED),
+    ([(HIGH, LOW), (LOW, HIGH)], stats.REFUTED),
+    ([(HIGH, LOW), (HIGH, HIGH)], stats.NOT_REPRODUCED),
+    ([(HIGH, HIGH), (LOW, HIGH)], stats.REFUTED),
+    ([(HIGH, LOW), ([True, False], None)], stats.REFUTED),
+])
+def test_claim_verdict_rule(decisions: list, verdict: str | None) -> None:
+    run = _claim_run()
+    for a, b in decisions:
+        run.decide(a, b, **({"kind": "exact"} if b is None else {}))
+    assert run.verdict == verdict
+    assert run.to_record()["verdict"] == verdict
