@@ -1,0 +1,149 @@
+"""The chapter's learning-rate schedules, each a factory returning `schedule(optimizer, steps_per_epoch)`.
+
+Plug one into `FitConfig(schedule=..., schedule_per_step=...)`. t is the scheduler's step count: epochs when the
+fit steps the schedule once per epoch (the default), batches with `schedule_per_step=True`; s is in the same
+unit. η0 is the optimizer's learning rate (FitConfig.lr). All are torch schedulers (LambdaLR or torch's own
+classes), so their state goes into checkpoints and a resumed run continues at the right step.
+
+- power(s, c):               η(t) = η0 / (1 + t/s)^c
+- exponential(s):            η(t) = η0 · 0.1^(t/s)   (torch's ExponentialLR takes a per-step γ = 0.1^(1/s))
+- piecewise_constant(b, v):  η(t) = v[i] for b[i-1] <= t < b[i] (v has one more entry than b); absolute rates
+- performance(factor, patience): ReduceLROnPlateau on the validation loss, once per epoch (fit passes val_loss;
+  keep schedule_per_step=False)
+- one_cycle(max_lr, ...):    the chapter's 1cycle (Géron's OneCycleScheduler): linear from max_lr/10 up to max_lr
+  at the middle of the first (1 - last_fraction) of training, linear back down to max_lr/10, then linear down to
+  max_lr/10/1000 over the last ~10% of the steps. Exact, via LambdaLR.
+- torch_one_cycle(max_lr, ...): torch's OneCycleLR set up to match (anneal_strategy="linear", three_phase=True,
+  pct_start = half of the pre-tail part, cycle_momentum=False). Differences from one_cycle, measured in
+  tests/test_optim_schedules.py: torch's phase ends sit one step earlier (it counts phases on steps 0..total-1 and
+  ends phase 1 at step pct·total - 1, phase 2 at 2·pct·total - 2), so it peaks one step sooner, its ramps are
+  slightly steeper and its tail one step longer: rates differ by at most two steps' increments of the chapter's
+  ramp; torch reaches the final rate at the last step (one_cycle reaches it at `total`, one step after the last
+  one, so its last used rate is about start/tail_length); and torch raises if stepped more than total_steps times. Torch's defaults differ more: cosine annealing, peak at 30%, two phases,
+  final rate initial/1e4, and momentum (or Adam's beta1) cycled between 0.85 and 0.95 — not the chapter's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import torch
+from torch.optim import lr_scheduler
+
+Schedule = Callable[[torch.optim.Optimizer, int], object]
+
+
+def _positive(name: str, value: float, what: str = "a finite number > 0") -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ValueError(f"schedule: {name}={value!r} is out of range; allowed: {what}")
+
+
+def power(s: float, c: float = 1.0) -> Schedule:
+    """η0 / (1 + t/s)^c (the chapter's power scheduling; c = 1 is Keras's InverseTimeDecay)."""
+    _positive("s", s)
+    _positive("c", c)
+    return lambda optimizer, steps_per_epoch: lr_scheduler.LambdaLR(optimizer, lambda t: (1 + t / s) ** -c)
+
+
+def exponential(s: float) -> Schedule:
+    """η0 · 0.1^(t/s): the rate drops 10x every s steps (ExponentialLR with per-step γ = 0.1^(1/s))."""
+    _positive("s", s)
+    return lambda optimizer, steps_per_epoch: lr_scheduler.LambdaLR(optimizer, lambda t: 0.1 ** (t / s))
+
+
+def piecewise_constant(boundaries: Sequence[int], values: Sequence[float]) -> Schedule:
+    """values[0] before boundaries[0], values[i] from boundaries[i-1] on (absolute rates, like Keras's
+    PiecewiseConstantDecay); η0 is replaced by values[0] at t = 0."""
+    boundaries, values = list(boundaries), [float(v) for v in values]
+    if len(values) != len(boundaries) + 1:
+        raise ValueError(f"piecewise_constant: {len(values)} values for {len(boundaries)} boundaries; "
+                         "allowed: exactly one more value than boundaries")
+    if any(not isinstance(b, int) or b <= 0 for b in boundaries) or boundaries != sorted(set(boundaries)):
+        raise ValueError(f"piecewise_constant: boundaries={boundaries!r}; allowed: strictly increasing integers > 0")
+    for v in values:
+        _positive("value", v, "finite learning rates > 0")
+
+    def factory(optimizer, steps_per_epoch):
+        base = [group["lr"] for group in optimizer.param_groups]
+
+        def rate(i):
+            return lambda t: values[sum(t >= b for b in boundaries)] / base[i]
+
+        return lr_scheduler.LambdaLR(optimizer, [rate(i) for i in range(len(base))])
+
+    return factory
+
+
+def performance(factor: float = 0.5, patience: int = 5, min_lr: float = 0.0) -> Schedule:
+    """Multiply the rate by `factor` when the validation loss has not improved for `patience` epochs."""
+    if not (0 < factor < 1):
+        raise ValueError(f"performance: factor={factor!r}; allowed: 0 < factor < 1")
+    if not (isinstance(patience, int) and patience >= 0):
+        raise ValueError(f"performance: patience={patience!r}; allowed: an integer >= 0")
+    return lambda optimizer, steps_per_epoch: lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="min", factor=factor, patience=patience, min_lr=min_lr)
+
+
+def one_cycle_rate(t: int, total: int, max_lr: float, start_lr: float | None = None, last_steps: int | None = None,
+                   last_lr: float | None = None) -> float:
+    """The chapter's 1cycle rate at step t of `total` (Géron's OneCycleScheduler, verbatim arithmetic)."""
+    start_lr = max_lr / 10 if start_lr is None else start_lr
+    last_steps = total // 10 + 1 if last_steps is None else last_steps
+    last_lr = start_lr / 1000 if last_lr is None else last_lr
+    half = (total - last_steps) // 2
+
+    def lerp(t0, t1, r0, r1):
+        return (r1 - r0) * (t - t0) / (t1 - t0) + r0
+
+    if t < half:
+        return lerp(0, half, start_lr, max_lr)
+    if t < 2 * half:
+        return lerp(half, 2 * half, max_lr, start_lr)
+    return max(lerp(2 * half, total, start_lr, last_lr), last_lr)
+
+
+def _total(epochs: int, steps_per_epoch: int, per_step: bool) -> int:
+    if not (isinstance(epochs, int) and epochs > 0):
+        raise ValueError(f"one_cycle: epochs={epochs!r}; allowed: an integer > 0")
+    total = epochs * (steps_per_epoch if per_step else 1)
+    if total < 4:
+        raise ValueError(f"one_cycle: {total} scheduler steps are too few for a cycle; allowed: >= 4")
+    return total
+
+
+def one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, start_lr: float | None = None,
+              last_steps: int | None = None, last_lr: float | None = None) -> Schedule:
+    """The chapter's 1cycle over `epochs` (per batch by default: set FitConfig.schedule_per_step to match).
+
+    Overrides the optimizer's rate (η0 is not used). Defaults: start max_lr/10, tail of total//10 + 1 steps,
+    final rate start/1000.
+    """
+    _positive("max_lr", max_lr)
+
+    def factory(optimizer, steps_per_epoch):
+        total = _total(epochs, steps_per_epoch, per_step)
+        base = [group["lr"] for group in optimizer.param_groups]
+
+        def rate(i):
+            return lambda t: one_cycle_rate(t, total, max_lr, start_lr, last_steps, last_lr) / base[i]
+
+        return lr_scheduler.LambdaLR(optimizer, [rate(i) for i in range(len(base))])
+
+    return factory
+
+
+def torch_one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, div_factor: float = 10.0,
+                    final_div_factor: float = 1000.0, last_fraction: float | None = None) -> Schedule:
+    """torch's OneCycleLR configured as close to the chapter's 1cycle as it goes (see the module docstring)."""
+    _positive("max_lr", max_lr)
+
+    def factory(optimizer, steps_per_epoch):
+        total = _total(epochs, steps_per_epoch, per_step)
+        tail = total // 10 + 1 if last_fraction is None else round(last_fraction * total)
+        pct = ((total - tail) // 2) / total
+        return lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=total, pct_start=pct,
+                                       anneal_strategy="linear", three_phase=True, div_factor=div_factor,
+                                       final_div_factor=final_div_factor, cycle_momentum=False)
+
+    return factory
