@@ -144,6 +144,27 @@ def test_unknown_claim_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert not list(pytester.path.rglob("claims.json"))
 
 
+def test_unknown_claim_id_under_xdist_fails_the_test_with_the_message(pytester: pytest.Pytester) -> None:
+    # A UsageError in an xdist worker would crash it (INTERNALERROR) and lose the message.
+    pytester.makepyfile(test_unknown=INNER_UNKNOWN)
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "-n", "2")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(passed=1, errors=1)
+    assert "unknown claim id 'no-such-claim'; known ids:" in result.stdout.str()
+
+
+def test_notes_accept_arrays_tensors_and_sets() -> None:
+    import numpy as np
+    import torch
+
+    from dnnkit.pytest_plugin.fixture import _clean
+
+    cleaned = _clean({"a": np.array([1.0, 2.0]), "t": torch.tensor([1.0, math.inf]), "s": {2, 1}, "x": np.float32(3)})
+    assert cleaned == {"a": [1.0, 2.0], "t": [1.0, "inf"], "s": [1, 2], "x": 3.0}
+    json.dumps(cleaned, allow_nan=False)
+
+
 def test_evidence_reaches_the_results(serial_run: tuple[pytest.RunResult, Path]) -> None:
     result, out = serial_run
     result.assert_outcomes(passed=2, failed=1, xfailed=1)

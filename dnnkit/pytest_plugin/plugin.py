@@ -13,6 +13,7 @@ from .session import EVIDENCE_KEY, ClaimSession
 
 _session_key = pytest.StashKey[ClaimSession]()
 _run_key = pytest.StashKey[ClaimRun]()
+_bad_claim_key = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,10 +70,23 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             seen.add(claim_id)
     if bad:
         known = ", ".join(sorted(registry()))
-        raise pytest.UsageError("tests marked with unknown claims:\n  " + "\n  ".join(bad) + f"\nknown ids: {known}")
+        if hasattr(config, "workerinput"):
+            # A UsageError raised in an xdist worker crashes it and loses the message: fail those tests instead.
+            for item in items:
+                mark = item.get_closest_marker("claim")
+                if mark is not None and mark.args and mark.args[0] not in registry():
+                    item.stash[_bad_claim_key] = f"unknown claim id {mark.args[0]!r}; known ids: {known}"
+        else:
+            raise pytest.UsageError("tests marked with unknown claims:\n  " + "\n  ".join(bad) + f"\nknown ids: {known}")
     config.stash[_session_key].seen_claims |= seen
     if hasattr(config, "workeroutput"):
         config.workeroutput["dnnkit_seen_claims"] = sorted(seen)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    message = item.stash.get(_bad_claim_key, None)
+    if message is not None:
+        pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture
