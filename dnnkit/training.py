@@ -154,22 +154,25 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     steps_per_epoch = math.ceil(len(X) / config.batch_size)
     scheduler = config.schedule(optimizer, steps_per_epoch) if config.schedule else None
     start_epoch = 0
-    if resume_from is not None:
-        state = load_checkpoint(resume_from, model, optimizer, scheduler)
-        extra = state["extra"]
-        start_epoch = int(extra.get("epoch", 0))
-        data_seed = int(extra.get("data_seed", data_seed))
-        if "rng_state" in extra:  # dropout masks continue where the interrupted run left off
-            torch.set_rng_state(extra["rng_state"])
-
     rows: list[dict[str, float]] = []
     best_loss, best_state, best_epoch, bad_epochs = math.inf, None, None, 0
     epochs_to_target, diverged, train_time = math.inf, False, 0.0
     if resume_from is not None:
+        extra = load_checkpoint(resume_from, model, optimizer, scheduler)["extra"]
+        start_epoch = int(extra.get("epoch", 0))
+        data_seed = int(extra.get("data_seed", data_seed))
+        if "rng_state" in extra:  # dropout masks continue where the interrupted run left off
+            torch.set_rng_state(extra["rng_state"])
         # Early-stopping and target bookkeeping continue too (the best weights before the checkpoint are not kept).
         best_loss = float(extra.get("best_loss", math.inf))
         bad_epochs = int(extra.get("bad_epochs", 0))
         epochs_to_target = float(extra.get("epochs_to_target", math.inf))
+
+    def checkpoint(name: str, epoch: int) -> None:
+        save_checkpoint(Path(config.checkpoint_dir) / name, model, optimizer, scheduler, epoch=epoch,
+                        data_seed=data_seed, rng_state=torch.get_rng_state(), best_loss=best_loss,
+                        bad_epochs=bad_epochs, epochs_to_target=epochs_to_target)
+
     progress = _progress(config.progress, config.epochs - start_epoch)
     model.train()
     for epoch in range(start_epoch + 1, config.epochs + 1):
@@ -221,9 +224,7 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
         else:
             bad_epochs += 1
         if config.checkpoint_dir and config.checkpoint_every and epoch % config.checkpoint_every == 0:
-            save_checkpoint(Path(config.checkpoint_dir) / f"epoch-{epoch:04d}.pt", model, optimizer, scheduler,
-                            epoch=epoch, data_seed=data_seed, rng_state=torch.get_rng_state(), best_loss=best_loss,
-                            bad_epochs=bad_epochs, epochs_to_target=epochs_to_target)
+            checkpoint(f"epoch-{epoch:04d}.pt", epoch)
         if config.stop_at_target and not math.isinf(epochs_to_target):
             break
         if config.patience is not None and bad_epochs >= config.patience:
@@ -235,8 +236,7 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     else:
         best_epoch = None
     if config.checkpoint_dir:
-        save_checkpoint(Path(config.checkpoint_dir) / "final.pt", model, optimizer, scheduler,
-                        epoch=rows[-1]["epoch"] if rows else start_epoch, data_seed=data_seed)
+        checkpoint("final.pt", rows[-1]["epoch"] if rows else start_epoch)
     model.eval()
     return FitResult(model, pd.DataFrame(rows), diverged, best_epoch, epochs_to_target, train_time)
 

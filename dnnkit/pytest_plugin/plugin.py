@@ -63,21 +63,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         for mark in item.iter_markers("claim"):
             claim_id = mark.args[0] if mark.args else None
-            try:
-                get_claim(claim_id)
-            except ValueError:
-                bad.append(f"{item.nodeid}: unknown claim id {claim_id!r}")
+            if claim_id not in registry():
+                bad.append((item, claim_id))
             seen.add(claim_id)
     if bad:
         known = ", ".join(sorted(registry()))
         if hasattr(config, "workerinput"):
             # A UsageError raised in an xdist worker crashes it and loses the message: fail those tests instead.
-            for item in items:
-                mark = item.get_closest_marker("claim")
-                if mark is not None and mark.args and mark.args[0] not in registry():
-                    item.stash[_bad_claim_key] = f"unknown claim id {mark.args[0]!r}; known ids: {known}"
+            for item, claim_id in bad:
+                item.stash[_bad_claim_key] = f"unknown claim id {claim_id!r}; known ids: {known}"
         else:
-            raise pytest.UsageError("tests marked with unknown claims:\n  " + "\n  ".join(bad) + f"\nknown ids: {known}")
+            lines = "\n  ".join(f"{item.nodeid}: unknown claim id {claim_id!r}" for item, claim_id in bad)
+            raise pytest.UsageError(f"tests marked with unknown claims:\n  {lines}\nknown ids: {known}")
     config.stash[_session_key].seen_claims |= seen
     if hasattr(config, "workeroutput"):
         config.workeroutput["dnnkit_seen_claims"] = sorted(seen)
