@@ -274,6 +274,20 @@ def test_no_results_dir_writes_nothing_but_prints_the_table(pytester: pytest.Pyt
     assert "evidence written" not in output
 
 
+def test_results_dir_without_claim_tests_says_nothing_was_written(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "--results-dir", "out")
+    result.assert_outcomes(passed=1)
+    assert "no claim test ran, nothing written to out/" in result.stdout.str()
+    assert not (pytester.path / "out").exists()
+
+
+def test_effect_text_of_a_never_reached_target_shows_medians_and_counts() -> None:
+    decision = stats.decide_time_to_target([3, 4, 5, 4, 5], [math.inf] * 5, direction="less", delta=1.0, seed=0)
+    text = table.effect_text(decision.to_dict())
+    assert "medians 4 vs inf" in text and "ratio 0" in text and "reached 5 vs 0" in text
+
+
 def test_seeds_below_two_are_rejected(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_one=INNER_ONE_CLAIM)
     result = pytester.runpytest_subprocess(*INNER_ARGS, "--seeds", "1")

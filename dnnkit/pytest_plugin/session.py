@@ -116,7 +116,13 @@ class ClaimSession:
             self.write(results_dir)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-        if hasattr(config, "workerinput") or not self.records:
+        if hasattr(config, "workerinput"):
+            return
+        if not self.records:
+            if config.getoption("--results-dir"):
+                # Say so rather than leave an old results/ looking fresh.
+                terminalreporter.write_line(f"dnnkit: no claim test ran, nothing written to "
+                                            f"{config.getoption('--results-dir')}/", yellow=True)
             return
         table.print_claims(self.records, self.meta)
         results_dir = config.getoption("--results-dir")

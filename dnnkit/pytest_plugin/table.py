@@ -27,7 +27,17 @@ def effect_text(decision: dict) -> str:
     level = effect.get("ci_level")
     ci = f" [{_num(effect.get('ci_low'))}, {_num(effect.get('ci_high'))}]" if "ci_low" in effect else ""
     level_text = f" ({_num(float(level) * 100, 3)}% CI)" if isinstance(level, (int, float)) and level < 1 else ""
-    return f"{decision.get('effect_name', 'effect')} {_num(effect.get('estimate'))}{ci}{level_text}"
+    text = f"{decision.get('effect_name', 'effect')} {_num(effect.get('estimate'))}{ci}{level_text}"
+    # An infinite shift (a run that never reached the target) says little: the medians, the ratio and how many
+    # runs reached the target say what happened.
+    extras = []
+    if "median_a" in effect and "median_b" in effect:
+        extras.append(f"medians {_num(effect['median_a'])} vs {_num(effect['median_b'])}")
+    if "median_ratio" in effect and "ratio" not in decision.get("effect_name", ""):
+        extras.append(f"ratio {_num(effect['median_ratio'])}")
+    if "reached_a" in effect and "reached_b" in effect:
+        extras.append(f"reached {effect['reached_a']} vs {effect['reached_b']}")
+    return text + (f"; {', '.join(extras)}" if extras else "")
 
 
 def verdict_text(record: dict) -> str:
