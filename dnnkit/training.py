@@ -82,6 +82,7 @@ class FitResult:
     best_epoch: int | None
     epochs_to_target: float
     train_time_s: float
+    best_row: dict | None = None  # the best epoch's metrics, kept when a resumed run's best predates its history
 
     def metric(self, name: str, how: str = "final", k: int = 3) -> float:
         """One scalar per run: 'final' (after restoring the best weights if asked), 'best', 'last', or 'mean_last_k'.
@@ -99,7 +100,10 @@ class FitResult:
             if self.best_epoch is None:
                 return float(column[-1])
             # Index by epoch number: a resumed run's history starts after its checkpoint's epoch.
-            return float(self.history.loc[self.history["epoch"] == self.best_epoch, name].iloc[0])
+            at_best = self.history.loc[self.history["epoch"] == self.best_epoch, name]
+            if at_best.empty and self.best_row is not None and name in self.best_row:
+                return float(self.best_row[name])
+            return float(at_best.iloc[0])
         if how == "best":
             return float(np.nanmax(column) if HIGHER_IS_BETTER[name] else np.nanmin(column))
         if how == "last":
@@ -155,7 +159,7 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     scheduler = config.schedule(optimizer, steps_per_epoch) if config.schedule else None
     start_epoch = 0
     rows: list[dict[str, float]] = []
-    best_loss, best_state, best_epoch, bad_epochs = math.inf, None, None, 0
+    best_loss, best_state, best_epoch, best_row, bad_epochs = math.inf, None, None, None, 0
     epochs_to_target, diverged, train_time = math.inf, False, 0.0
     if resume_from is not None:
         extra = load_checkpoint(resume_from, model, optimizer, scheduler)["extra"]
@@ -163,15 +167,19 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
         data_seed = int(extra.get("data_seed", data_seed))
         if "rng_state" in extra:  # dropout masks continue where the interrupted run left off
             torch.set_rng_state(extra["rng_state"])
-        # Early-stopping and target bookkeeping continue too (the best weights before the checkpoint are not kept).
+        # Early-stopping and target bookkeeping continue too, with the best weights seen before the checkpoint.
         best_loss = float(extra.get("best_loss", math.inf))
         bad_epochs = int(extra.get("bad_epochs", 0))
         epochs_to_target = float(extra.get("epochs_to_target", math.inf))
+        best_state = extra.get("best_state")
+        best_epoch = int(extra["best_epoch"]) if extra.get("best_epoch") is not None else None
+        best_row = extra.get("best_row")
 
     def checkpoint(name: str, epoch: int) -> None:
         save_checkpoint(Path(config.checkpoint_dir) / name, model, optimizer, scheduler, epoch=epoch,
                         data_seed=data_seed, rng_state=torch.get_rng_state(), best_loss=best_loss,
-                        bad_epochs=bad_epochs, epochs_to_target=epochs_to_target)
+                        bad_epochs=bad_epochs, epochs_to_target=epochs_to_target, best_state=best_state,
+                        best_epoch=best_epoch, best_row=best_row)
 
     progress = _progress(config.progress, config.epochs - start_epoch)
     model.train()
@@ -218,7 +226,7 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
         if config.target and math.isinf(epochs_to_target) and _reached(config.target[0], row[config.target[0]], config.target[1]):
             epochs_to_target = float(epoch)
         if val_loss < best_loss:
-            best_loss, best_epoch, bad_epochs = val_loss, epoch, 0
+            best_loss, best_epoch, best_row, bad_epochs = val_loss, epoch, dict(row), 0
             if config.patience is not None and config.restore_best:
                 best_state = copy.deepcopy(model.state_dict())
         else:
@@ -238,7 +246,7 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     if config.checkpoint_dir:
         checkpoint("final.pt", rows[-1]["epoch"] if rows else start_epoch)
     model.eval()
-    return FitResult(model, pd.DataFrame(rows), diverged, best_epoch, epochs_to_target, train_time)
+    return FitResult(model, pd.DataFrame(rows), diverged, best_epoch, epochs_to_target, train_time, best_row)
 
 
 def _progress(enabled: bool, total: int):

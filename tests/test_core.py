@@ -1002,3 +1002,16 @@ def test_select_lr_prefers_fewest_epochs_to_target(small):
     assert table[0]["median_epochs_to_target"] == math.inf  # lr 1e-5 cannot reach 50% in 3 epochs
     assert table[1]["median_epochs_to_target"] < math.inf
     assert best == 1e-2
+
+
+def test_resume_keeps_the_best_weights_seen_before_the_checkpoint(tmp_path, small, seeds):
+    # A rate high enough that validation loss worsens after the early epochs: the best epoch predates epoch 4.
+    cfg = tiny_config()
+    fc = T.FitConfig(epochs=6, batch_size=64, lr=0.1, patience=10, checkpoint_dir=tmp_path, checkpoint_every=1)
+    full = T.fit(build(cfg, seeds), small, fc, seeds)
+    assert full.best_epoch is not None and full.best_epoch <= 4, "precondition: the best epoch predates the checkpoint"
+    resumed = T.fit(build(cfg, seeds), small, fc, seeds, resume_from=tmp_path / "epoch-0004.pt")
+    assert resumed.best_epoch == full.best_epoch
+    assert resumed.metric("val_loss") == pytest.approx(full.metric("val_loss"), abs=1e-6)
+    for key, value in full.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[key], value, atol=1e-5, rtol=1e-5)
