@@ -19,28 +19,39 @@ def _sync(device: str | torch.device | None) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_block(fn: Callable[[], Any], inner: int, device: str | torch.device | None = None) -> float:
+def default_timer(device: str | torch.device | None = None) -> Callable[[], float]:
+    """The process's CPU clock for single-threaded CPU work (other processes' load does not inflate it: on a
+    loaded 2-core machine it turned an inconclusive timing verdict into a tight one); wall clock otherwise."""
+    if (device is None or torch.device(device).type == "cpu") and torch.get_num_threads() == 1:
+        return time.process_time
+    return time.perf_counter
+
+
+def time_block(fn: Callable[[], Any], inner: int, device: str | torch.device | None = None,
+               timer: Callable[[], float] | None = None) -> float:
     """Seconds per call of `fn`, averaged over `inner` back-to-back calls (synchronized once per block on CUDA)."""
+    timer = timer or default_timer(device)
     _sync(device)
-    t0 = time.perf_counter()
+    t0 = timer()
     for _ in range(inner):
         fn()
     _sync(device)
-    return (time.perf_counter() - t0) / inner
+    return (timer() - t0) / inner
 
 
 def calibrate_inner(fn: Callable[[], Any], min_block_s: float = 2e-3, device: str | torch.device | None = None,
-                    max_inner: int = 10_000) -> int:
+                    max_inner: int = 10_000, timer: Callable[[], float] | None = None) -> int:
     """Calls per block so that one block lasts at least `min_block_s` (tiny kernels are dominated by timer noise)."""
     inner = 1
-    while inner < max_inner and time_block(fn, inner, device) * inner < min_block_s:
+    while inner < max_inner and time_block(fn, inner, device, timer) * inner < min_block_s:
         inner *= 2
     return inner
 
 
 def interleaved_rounds(fns: Mapping[str, Callable[[], Any]], *, rounds: int = 30, inner: int | None = None,
                        warmup: int = 3, min_block_s: float = 2e-3,
-                       device: str | torch.device | None = None) -> dict[str, list[float]]:
+                       device: str | torch.device | None = None,
+                       timer: Callable[[], float] | None = None) -> dict[str, list[float]]:
     """Per-round seconds per call of each candidate, measured interleaved: round r runs the candidates in an order
     rotated by r, so no candidate always goes first. Inputs must be built outside `fns` (only the call is timed).
 
@@ -61,12 +72,12 @@ def interleaved_rounds(fns: Mapping[str, Callable[[], Any]], *, rounds: int = 30
             for name in names:
                 fns[name]()
         if inner is None:
-            inner = max(calibrate_inner(fns[name], min_block_s, device) for name in names)
+            inner = max(calibrate_inner(fns[name], min_block_s, device, timer=timer) for name in names)
         out: dict[str, list[float]] = {name: [] for name in names}
         for r in range(rounds):
             k = r % len(names)
             for name in names[k:] + names[:k]:
-                out[name].append(time_block(fns[name], inner, device))
+                out[name].append(time_block(fns[name], inner, device, timer))
     return out
 
 

@@ -24,7 +24,10 @@ from .checkpoints import load_checkpoint, save_checkpoint
 from .optimizers import make_optimizer
 from .seeds import RunSeeds, derive_seed
 
-HIGHER_IS_BETTER = {"val_acc": True, "train_acc": True, "val_loss": False, "train_loss": False}
+# train_loss is the running mean over an epoch's batches (train mode: dropout on); train_loss_eval and train_acc
+# are measured after the epoch in eval mode and need eval_train=True.
+HIGHER_IS_BETTER = {"val_acc": True, "train_acc": True, "val_loss": False, "train_loss": False,
+                    "train_loss_eval": False}
 
 
 @dataclass
@@ -53,6 +56,9 @@ class FitConfig:
     after_step: Sequence[Callable[[nn.Module], None]] = ()
     checkpoint_dir: str | Path | None = None
     checkpoint_every: int | None = None
+    # Optimizer parameter groups, e.g. a lower rate for unfrozen reused layers: model -> [{"params": [...], "lr": ...}].
+    # None: every parameter with requires_grad, at `lr` (frozen parameters stay out of the optimizer).
+    param_groups: Callable[[nn.Module], list[dict[str, Any]]] | None = None
     progress: bool = False
     eval_batch_size: int = 4096
 
@@ -68,8 +74,9 @@ class FitConfig:
             raise ValueError(f"FitConfig.patience={self.patience!r}; it must be None or >= 1")
         if self.target is not None and self.target[0] not in HIGHER_IS_BETTER:
             raise ValueError(f"FitConfig.target metric {self.target[0]!r}; allowed: {', '.join(HIGHER_IS_BETTER)}")
-        if self.target is not None and self.target[0] == "train_acc" and not self.eval_train:
-            raise ValueError("FitConfig.target ('train_acc', ...) needs eval_train=True (train accuracy is measured in eval mode)")
+        if self.target is not None and self.target[0] in ("train_acc", "train_loss_eval") and not self.eval_train:
+            raise ValueError(f"FitConfig.target ({self.target[0]!r}, ...) needs eval_train=True (it is measured in eval "
+                             "mode after each epoch)")
 
 
 @dataclass
@@ -154,7 +161,11 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     if seeds is not None:
         # nn.Dropout draws from the global generator: seed it from the run's own dropout stream.
         torch.manual_seed(seeds.dropout)
-    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, **config.optimizer_params)
+    params = (config.param_groups(model) if config.param_groups is not None
+              else [p for p in model.parameters() if p.requires_grad])
+    if not params:
+        raise ValueError("fit: the model has no trainable parameters (every layer is frozen)")
+    optimizer = make_optimizer(config.optimizer, params, config.lr, **config.optimizer_params)
     steps_per_epoch = math.ceil(len(X) / config.batch_size)
     scheduler = config.schedule(optimizer, steps_per_epoch) if config.schedule else None
     start_epoch = 0

@@ -1015,3 +1015,18 @@ def test_resume_keeps_the_best_weights_seen_before_the_checkpoint(tmp_path, smal
     assert resumed.metric("val_loss") == pytest.approx(full.metric("val_loss"), abs=1e-6)
     for key, value in full.model.state_dict().items():
         torch.testing.assert_close(resumed.model.state_dict()[key], value, atol=1e-5, rtol=1e-5)
+
+
+def test_fit_leaves_frozen_parameters_out_and_refuses_a_fully_frozen_model(small, seeds):
+    model = build(tiny_config(), seeds)
+    for p in model.hidden.parameters():
+        p.requires_grad_(False)
+    frozen = copy.deepcopy(model.hidden.state_dict())
+    T.fit(model, small, T.FitConfig(epochs=1, batch_size=64, optimizer="adamw", optimizer_params={"weight_decay": 0.5}),
+          seeds)
+    # Frozen weights stay exactly as they were, even under decoupled weight decay.
+    assert all(torch.equal(frozen[k], v) for k, v in model.hidden.state_dict().items())
+    for p in model.parameters():
+        p.requires_grad_(False)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        T.fit(model, small, T.FitConfig(epochs=1), seeds)

@@ -43,13 +43,15 @@ def _clean(value: Any) -> Any:
 class ClaimRun:
     """One claim test's run: what it trained, the per-seed evidence, and the decisions; becomes one record."""
 
-    def __init__(self, spec: Claim, *, profile: str, n_seeds: int | None, seed_base: int, device: str, nodeid: str):
+    def __init__(self, spec: Claim, *, profile: str, n_seeds: int | None, seed_base: int, device: str, nodeid: str,
+                 data_dir: str | None = None):
         self.spec = spec
         self.id = spec.id
         self.profile = profile
         self.n_seeds = n_seeds or spec.seeds[profile]
         self.seed_base = seed_base
         self.device = device
+        self.data_dir = data_dir  # real MNIST/CIFAR-10 files for the full profile (None: offline stand-ins)
         self.decisions: list[dict[str, Any]] = []
         self.runs: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []

@@ -25,6 +25,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where claims train (auto: cuda if available)")
     group.addoption("--results-dir", default=None,
                     help="write claims.json, claims.md and runs.csv here (default: print the table only)")
+    group.addoption("--data-dir", default=None,
+                    help="directory with real MNIST (IDX) / CIFAR-10 (python batches) files for the full profile; "
+                         "without it the offline stand-ins are used and named as such")
     group.addoption("--torch-threads", type=int, default=1,
                     help="torch intra-op threads per process (1: xdist workers must not oversubscribe the cores)")
 
@@ -94,7 +97,8 @@ def claim(request: pytest.FixtureRequest) -> ClaimRun:
         raise pytest.UsageError(f"{request.node.nodeid} uses the `claim` fixture without @pytest.mark.claim(id)")
     config = request.config
     run = ClaimRun(get_claim(mark.args[0]), profile=config.getoption("--profile"), n_seeds=config.getoption("--seeds"),
-                   seed_base=config.getoption("--seed-base"), device=_device(config), nodeid=request.node.nodeid)
+                   seed_base=config.getoption("--seed-base"), device=_device(config), nodeid=request.node.nodeid,
+                   data_dir=config.getoption("--data-dir"))
     request.node.stash[_run_key] = run
     return run
 

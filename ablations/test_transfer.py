@@ -1,0 +1,214 @@
+"""Section: reusing pretrained layers — the chapter's 0-4 -> 5-9 exercise end to end, and pretraining with few labels.
+
+Each test is one claim of dnnkit/catalog/transfer.py (design and pilot numbers in its docstring); the claim's
+sentence is its docstring. The exercise's claims share one set of runs per seed (dnnkit.transfer.exercise_runs),
+the pretraining claims another (dnnkit.pretraining.run_pretraining): seeds derived from (seed base, EXERCISE_ID, rep), so
+each process trains them once however the tests are split.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from dnnkit.experiment import ArmRuns
+from dnnkit.pretraining import PretrainingConfig, PretrainingRuns, run_pretraining
+from dnnkit.seeds import RunSeeds, run_seeds
+from dnnkit.stats import CONFIRMED
+from dnnkit.timing import ratio_summary
+from dnnkit.transfer import (
+    EXERCISE_ID,
+    ExerciseConfig,
+    ExerciseRuns,
+    accuracy,
+    exercise_runs,
+    fit_transfer,
+    reuse_layers,
+    source_config,
+)
+
+STEPS = ("step2_frozen5", "step3_cached", "step4_frozen4", "step5_unfreeze2", "scratch")
+
+
+def _seeds(seed_base: int, n: int) -> list[RunSeeds]:
+    return [run_seeds(seed_base, EXERCISE_ID, rep) for rep in range(n)]
+
+
+@functools.cache
+def _exercise_one(seeds: RunSeeds, profile: str, device: str, data_dir: str | None) -> ExerciseRuns:
+    return exercise_runs(seeds, profile=profile, device=device, data_dir=data_dir)
+
+
+@functools.cache
+def _pretraining_one(seeds: RunSeeds, profile: str, device: str, data_dir: str | None) -> PretrainingRuns:
+    return run_pretraining(seeds, profile=profile, device=device, data_dir=data_dir)
+
+
+def exercise(claim, request) -> list[ExerciseRuns]:
+    """The exercise for this run's seeds (trained once per process and seed, shared by the section's claims)."""
+    return [_exercise_one(s, claim.profile, claim.device, _data_dir(request))
+            for s in _seeds(claim.seed_base, claim.n_seeds)]
+
+
+def pretraining(claim, request, n: int | None = None) -> list[PretrainingRuns]:
+    """The few-labels study on the same seeds (its data is the exercise's data for the seed)."""
+    return [_pretraining_one(s, claim.profile, claim.device, _data_dir(request))
+            for s in _seeds(claim.seed_base, n or claim.n_seeds)]
+
+
+def _data_dir(request) -> str | None:
+    # The full profile reads MNIST from --data-dir when given; digits otherwise (quick always uses digits).
+    return request.config.getoption("--data-dir") if request.config.getoption("--profile") == "full" else None
+
+
+def expected_not_to_hold_in_quick(claim, request, reason: str, strict: bool = True) -> None:
+    """Mark the claim as not holding at the quick profile's scale (the table shows why); full keeps the chapter's
+    prediction."""
+    if claim.profile == "quick":
+        request.applymarker(pytest.mark.xfail(strict=strict, reason=reason))
+
+
+def record(claim, runs: list, arms: tuple[str, ...]) -> None:
+    """Put each arm's per-seed runs (per-epoch history, epochs, train time) into the claim's evidence."""
+    for arm in arms:
+        results = [(r.steps if isinstance(r, ExerciseRuns) else r.runs)[arm] for r in runs]
+        claim.record_runs(ArmRuns(arm, results[0].result.model.config, results[0].fit_config,
+                                  [r.seeds for r in runs], [t.result for t in results]))
+
+
+def record_source(claim, runs: list[ExerciseRuns]) -> None:
+    config = ExerciseConfig.for_profile(claim.profile).source_fit
+    claim.record_runs(ArmRuns("step1_source_0-4", source_config(runs[0].data.source.n_features), config,
+                              [r.seeds for r in runs], [r.source for r in runs]))
+
+
+def column(runs: list, key: str, digits: int | None = None) -> list[float]:
+    values = [float(r.summary()[key]) for r in runs]
+    return values if digits is None else [round(v, digits) for v in values]
+
+
+def step_table(runs: list[ExerciseRuns]) -> dict:
+    """Every step's accuracy, epochs and time per seed (the exercise's numbers), with medians."""
+    table = {"step1_source_0-4": {k: column(runs, f"source_{k}", 4) for k in ("val_acc", "epochs", "time_s")}}
+    for step in STEPS:
+        table[step] = {k: column(runs, f"{step}_{k}", 4) for k in ("test_acc", "epochs", "time_s", "time_per_epoch_s")}
+    for values in table.values():
+        for k in list(values):
+            values[f"median_{k}"] = round(float(np.median(values[k])), 4)
+    return table
+
+
+@pytest.mark.claim("transfer-beats-scratch-small-data")
+def test_transfer_beats_scratch_small_data(claim, request):
+    """Reusing the pretrained hidden layers of the 0-4 net, frozen, under a new softmax head beats the same net
+    trained from scratch on the small 5-9 training set (100 images per digit)."""
+    expected_not_to_hold_in_quick(claim, request, (
+        "digits' 100 images per digit are not a small set for 8x8 images: the 5x100 net from scratch reaches ~97% "
+        "(pilot, seed base 7: median 0.968) while the frozen 0-4 layers give ~93% (median 0.926; mean paired "
+        "difference -3.9 points, 90% CI [-5.3, -2.5], refuted). The 0-4 net's top features are too specific to 0-4 "
+        "(4 reused layers: 0.942; with only 10 labels per digit frozen transfer 0.78 vs random init 0.88). The "
+        "chapter's premise, a task large relative to its data (28x28 MNIST), does not hold on digits."))
+    runs = exercise(claim, request)
+    record_source(claim, runs)
+    record(claim, runs, ("step2_frozen5", "scratch"))
+    # Context for the verdict: the same frozen transfer with only 10 labels per digit, against random init there.
+    few = pretraining(claim, request)
+    frozen_few = []
+    for ex, pre in zip(runs, few, strict=True):
+        model = reuse_layers(ex.steps["step2_frozen5"].result.model, 5, 5, freeze=True,
+                             generator=ex.seeds.generator("init"))
+        fit_transfer(model, pre.labeled, ex.steps["step2_frozen5"].fit_config, ex.seeds, cache=True)
+        frozen_few.append(round(accuracy(model, ex.data.target.X_test, ex.data.target.y_test), 4))
+    claim.note(data=runs[0].data.note, exercise=step_table(runs),
+               source_reloaded_identical=[r.reload_identical for r in runs],
+               ten_labels_per_digit={"frozen transfer": frozen_few,
+                                     "random init": [round(p.test_acc["random"], 4) for p in few]})
+    d = claim.decide(column(runs, "step2_frozen5_test_acc"), column(runs, "scratch_test_acc"))
+    assert d.verdict == CONFIRMED, claim.decisions
+
+
+@pytest.mark.claim("caching-frozen-layers-faster")
+def test_caching_frozen_layers_faster(claim, request):
+    """Caching the frozen layers' outputs makes training several times faster per epoch, with results identical to
+    training through the frozen layers."""
+    expected_not_to_hold_in_quick(claim, request, (
+        "identical runs and a faster epoch hold on every seed, but only ~1.5x, not 2x (pilot, seed base 7: median "
+        "per-epoch ratio cached/uncached 0.68, 2 x cached vs uncached 1.36 [1.22, 1.77], refuted): on 8x8 digits the "
+        "frozen 5x100 forward pass of a 32-image batch is a small part of a step; the backward pass, the Adam step "
+        "and fit's per-batch overhead, which caching does not remove, dominate."))
+    runs = exercise(claim, request)
+    record(claim, runs, ("step2_frozen5", "step3_cached"))
+    cached, uncached = column(runs, "step3_cached_time_per_epoch_s"), column(runs, "step2_frozen5_time_per_epoch_s")
+    claim.note(time_per_epoch_ratio={k: round(v, 4) for k, v in ratio_summary(cached, uncached).items()},
+               total_time_s={"cached (incl. caching pass)": column(runs, "step3_cached_time_s", 4),
+                             "uncached": column(runs, "step2_frozen5_time_s", 4)},
+               caching_pass_s=column(runs, "step3_cached_cache_time_s", 4), epochs=column(runs, "step3_cached_epochs"),
+               max_abs_logit_diff=column(runs, "cached_max_abs_logit_diff"))
+    faster = claim.decide(cached, uncached, label="cached is faster per epoch")
+    several = claim.decide([2 * t for t in cached], uncached, arms=("2 x cached", "uncached"),
+                           label="at least 2x faster per epoch (2 x cached vs uncached)")
+    same = claim.decide([r.predictions_identical and r.steps["step2_frozen5"].epochs == r.steps["step3_cached"].epochs
+                         for r in runs], kind="exact", arms=("cached == uncached", "B"),
+                        label="same run: identical test predictions and epochs on every seed")
+    assert (faster.verdict, several.verdict, same.verdict) == (CONFIRMED,) * 3, claim.decisions
+
+
+@pytest.mark.claim("fewer-reused-layers")
+def test_fewer_reused_layers(claim, request):
+    """Reusing just four hidden layers instead of five: can you achieve a higher precision? (declared as 'four reused
+    frozen layers give higher accuracy than five'; the verdict answers either way)"""
+    runs = exercise(claim, request)
+    record(claim, runs, ("step2_frozen5", "step4_frozen4"))
+    table = step_table(runs)
+    claim.note(**{step: table[step] for step in ("step2_frozen5", "step4_frozen4")})
+    d = claim.decide(column(runs, "step4_frozen4_test_acc"), column(runs, "step2_frozen5_test_acc"))
+    assert d.verdict == CONFIRMED, claim.decisions
+
+
+@pytest.mark.claim("unfreeze-top-layers")
+def test_unfreeze_top_layers(claim, request):
+    """Unfreezing the top two reused hidden layers and continuing training (at a lower learning rate for them): can
+    you get the model to perform even better? (declared as 'better than step 2'; the verdict answers either way)"""
+    expected_not_to_hold_in_quick(claim, request, strict=False, reason=(
+        "borderline at 8 seeds, flips between seed bases: mean paired gain over step 2 +2.2 points (seed base 7, "
+        "p 0.004), +1.8 (base 0, p 0.004), +0.75 (base 1, 90% CI [-0.4, +1.9], p 0.16, inconclusive); the gain is "
+        "real but about one test-set SD (216 images) at this scale."))
+    runs = exercise(claim, request)
+    record(claim, runs, ("step2_frozen5", "step5_unfreeze2"))
+    table = step_table(runs)
+    claim.note(**{step: table[step] for step in ("step2_frozen5", "step5_unfreeze2", "scratch")})
+    d = claim.decide(column(runs, "step5_unfreeze2_test_acc"), column(runs, "step2_frozen5_test_acc"))
+    assert d.verdict == CONFIRMED, claim.decisions
+
+
+def decide_pretraining(claim, request, arm: str):
+    """A pretrained arm against random init on the few-labels task, with the per-seed evidence."""
+    runs = pretraining(claim, request)
+    record(claim, runs, (arm, "random"))
+    cfg = PretrainingConfig.for_profile(claim.profile)
+    claim.note(n_labeled=column(runs, "n_labeled")[0], labels_per_digit=cfg.n_labels_per_digit,
+               test_acc={a: [round(v, 4) for v in column(runs, f"{a}_test_acc")] for a in ("random", arm)},
+               epochs={a: column(runs, f"{a}_epochs") for a in ("random", arm)},
+               pretraining={k: [round(v, 4) for v in column(runs, k)] for k in runs[0].facts if k.startswith(
+                   "ae_" if arm == "autoencoder" else "pairs_")})
+    return claim.decide(column(runs, f"{arm}_test_acc"), column(runs, "random_test_acc"))
+
+
+@pytest.mark.claim("unsupervised-pretraining-helps-few-labels")
+def test_unsupervised_pretraining_helps_few_labels(claim, request):
+    """With plenty of unlabeled data and few labels, training an autoencoder on all the data and reusing its lower
+    layers, fine-tuned on the labeled examples, beats training the same net from random init."""
+    assert decide_pretraining(claim, request, "autoencoder").verdict == CONFIRMED, claim.decisions
+
+
+@pytest.mark.claim("auxiliary-task-pretraining-helps")
+def test_auxiliary_task_pretraining_helps(claim, request):
+    """Pretraining on an auxiliary task with plentiful cheap labels (are these two digits the same?) and reusing the
+    lower layers beats random init when the real task has few labels."""
+    expected_not_to_hold_in_quick(claim, request, strict=False, reason=(
+        "the 0-4 pairs are learned almost perfectly in two epochs (loss ~0.003) and teach features that tell 0-4 "
+        "apart, not 5-9; the sign of the effect is unstable on pilots: seed base 7 (16 seeds) -1.4 points, 90% CI "
+        "[-2.4, -0.4], refuted; base 11 (6 seeds, role pilot) about +1.7 points."))
+    assert decide_pretraining(claim, request, "pairs").verdict == CONFIRMED, claim.decisions

@@ -1,0 +1,118 @@
+"""Claims of the section "Reusing Pretrained Layers" (transfer learning, unsupervised and auxiliary-task
+pretraining), tested through the chapter's 0-4 -> 5-9 exercise (dnnkit.transfer.run_exercise).
+
+Design, declared before the evidence run (seed base 0) and chosen on pilot seeds (role "pilot", seed bases 7 and
+11, and a whole-module pilot run at --seed-base 7):
+
+- Data (quick): scikit-learn digits. Per seed a stratified 80/20 split of digits 0-4 (720 train / 181 val) and of
+  digits 5-9 (716 train / 180 val); 100 training images per digit of 5-9 are drawn (dnnkit.data.n_per_class,
+  indices into the labels they index), the other 216 training images are the test set on which every accuracy
+  below is measured; the 5-9 validation split serves early stopping only. 5-9 are relabeled 0-4 for a 5-way head.
+  All inputs are standardized with the 0-4 training statistics (the reused layers expect their own inputs).
+  Full profile: real MNIST IDX files from --data-dir (the 5-9 test files are the test set), else digits.
+- Step 1: 5 x 100 ELU, He normal, 5-way head; Adam lr 1e-3, batch 32, early stopping (patience 5, best weights
+  restored) with at most 30 epochs quick / 50 full (pilots: val loss still crept down at 40 epochs, val accuracy
+  99.2% already), a checkpoint every 5 epochs and the final model, reloaded with weights_only=True as the source.
+- Steps 2-4 and the scratch net: Adam, batch 32, patience 10 on val loss, at most 300 epochs. Each arm's rate is its
+  own pick from a grid by median best val loss on 4 pilot seeds, ties within 0.01 going to the larger rate (fewer
+  epochs). Pilot medians (val loss / test acc / epochs): frozen 5 layers lr 1e-3 0.209/0.928/165, 3e-3
+  0.207/0.928/76, 1e-2 0.213/0.924/35, 3e-2 0.235/0.917/20 -> 1e-2; frozen 4 layers 1e-3 0.171/0.942/165, 3e-3
+  0.167/0.944/88, 1e-2 0.169/0.942/33, 3e-2 0.188/0.944/17 -> 1e-2; scratch 3e-4 0.094/0.968/32, 1e-3
+  0.096/0.961/15, 3e-3 0.145/0.958/16, 1e-2 0.253/0.968/19 -> 1e-3.
+- Step 5 continues from step 2's trained net with its top two reused layers unfrozen at lr 1e-3 (a tenth of the
+  head's 1e-2, parameter groups; the chapter's "lower learning rate"), the three lower ones still frozen and cached.
+- Pretraining (10 labeled 5-9 images per digit, 50 in all, from the 500; same val and test): random init vs an
+  autoencoder (the 5x100 encoder, a 32-unit linear code, one 100-unit ELU decoder layer, MSE, Adam 1e-3, 20
+  epochs quick / 50 full, batch 64) on all 1220 training images of the exercise with labels unused (0-4 and the
+  5-9 sample), vs a siamese "same digit?" net (shared 5x100 encoder, linear head on [|f1-f2|, f1*f2]) on 8192
+  balanced pairs of 0-4 images (2 epochs quick; the loss is ~0.003 after two): the chapter's auxiliary task with
+  cheap pair labels from *other* classes, so no 5-9 information leaks in. Every arm then fine-tunes all layers
+  with a fresh head, Adam, patience 10. Rate grid 3e-4, 1e-3, 3e-3 on 4 pilot seeds: 1e-3 had the lowest median
+  val loss for every arm (random 0.354, autoencoder 0.342, pairs 0.401). Pilot test accuracies at 1e-3 (base 7
+  and 11, 10 seeds): random median 0.88, autoencoder 0.90 (ahead on 8 of 10), pairs 0.88 (ahead on 5 of 10).
+- Arms of one seed share the 0-4 net, the 5-9 sample, the data order and the new head's initial weights (common
+  random numbers), so every accuracy claim is "paired" (sign-flip test over 8 seeds; mean paired difference with
+  a 90% t CI) with a margin of 1 accuracy point.
+
+"fewer-reused-layers" and "unfreeze-top-layers" are questions in the chapter ("Can you achieve a higher
+precision?", "can you get the model to perform even better?"), not predictions. They are declared paired with
+direction "greater" (the hoped-for answer) and delta 0.01 because that kind's verdict answers the question both
+ways: confirmed = helps (one-sided p < 0.05), refuted = hurts (the opposite one-sided p < 0.05), not reproduced
+(absent) = the 90% CI of the difference lies within +-1 point, inconclusive otherwise. The two one-sided tests
+together are a two-sided test at 0.10, and the table shows the measured difference and its CI against step 2.
+
+"caching-frozen-layers-faster" reads "several times" as at least 2x: per seed, time per epoch of step 3 (cached)
+against step 2 (uncached) from the same runs (run in alternating order), decided with the timing sign test on 2 x
+cached vs uncached; sub-decisions: cached is faster at all, and it is the same run (identical test predictions and
+epoch count on every seed).
+"""
+
+from ..claims import Claim
+
+SECTION = "transfer"
+GERON = "Geron, Hands-On ML, ch. 11 (Reusing Pretrained Layers; exercise 9 / seed 001, the 0-4 -> 5-9 exercise)"
+GERON_PRE = "Geron, Hands-On ML, ch. 11 (Unsupervised Pretraining; Pretraining on an Auxiliary Task)"
+SEEDS = {"quick": 8, "full": 10}
+# The pretraining effects are small (pilot mean paired difference ~ +2 points, SD ~ 2.8): 16 seeds give a sign-flip
+# test about 80% power there, 8 about 50% (whole-module pilots at seed base 7: autoencoder +1.2 points, p 0.066
+# at 8 seeds; +1.3 points, p 0.013 at 16).
+FEW_SEEDS = {"quick": 16, "full": 20}
+TEST_ACC = ("accuracy on the 216 held-out 5-9 digits (quick) after early stopping on the 5-9 validation split; "
+            "the net trained on 100 images per digit")
+FEW = ("accuracy on the 216 held-out 5-9 digits (quick) of the 5x100 ELU net fine-tuned on 10 labeled images per "
+       "digit (50 in all), early stopping on the 5-9 validation split")
+
+CLAIMS = (
+    Claim(
+        id="transfer-beats-scratch-small-data", section=SECTION, source=GERON,
+        sentence="Reusing the pretrained hidden layers of the 0-4 net, frozen, under a new softmax head beats the same "
+                 "net trained from scratch on the small 5-9 training set (100 images per digit).",
+        kind="paired", metric=f"test {TEST_ACC}: step 2 (5 frozen reused layers) vs the 5x100 net from scratch",
+        direction="greater", arms=("reused frozen (step 2)", "from scratch"), delta=0.01, design="paired",
+        seeds=SEEDS,
+    ),
+    Claim(
+        id="caching-frozen-layers-faster", section=SECTION, source=GERON,
+        sentence="Caching the frozen layers' outputs makes training several times faster per epoch, with results "
+                 "identical to training through the frozen layers.",
+        kind="timing", metric="training seconds per epoch (fit's train time, evaluation excluded) of step 3 (cached) "
+                              "vs step 2 (uncached), same seed, same runs; 'several' = at least 2x, tested on "
+                              "2 x cached vs uncached; plus identical test predictions and epochs on every seed",
+        direction="faster", arms=("cached (step 3)", "uncached (step 2)"), delta=0.1, design="paired",
+        seeds=SEEDS,
+    ),
+    Claim(
+        id="fewer-reused-layers", section=SECTION, source=GERON,
+        sentence="Reusing just four hidden layers instead of five: can you achieve a higher precision? (declared as "
+                 "'four reused frozen layers give higher accuracy than five'; the verdict answers either way)",
+        kind="paired", metric=f"test {TEST_ACC}: step 4 (4 frozen reused layers) vs step 2 (5)",
+        direction="greater", arms=("4 reused layers (step 4)", "5 reused layers (step 2)"), delta=0.01,
+        design="paired", seeds=SEEDS,
+    ),
+    Claim(
+        id="unfreeze-top-layers", section=SECTION, source=GERON,
+        sentence="Unfreezing the top two reused hidden layers and continuing training (at a lower learning rate for "
+                 "them): can you get the model to perform even better? (declared as 'better than step 2'; the "
+                 "verdict answers either way)",
+        kind="paired", metric=f"test {TEST_ACC}: step 5 (step 2 continued, top two reused layers at lr 1e-3, head "
+                              "at 1e-2) vs step 2",
+        direction="greater", arms=("top two unfrozen (step 5)", "all frozen (step 2)"), delta=0.01,
+        design="paired", seeds=SEEDS,
+    ),
+    Claim(
+        id="unsupervised-pretraining-helps-few-labels", section=SECTION, source=GERON_PRE,
+        sentence="With plenty of unlabeled data and few labels, training an autoencoder on all the data and reusing its "
+                 "lower layers, fine-tuned on the labeled examples, beats training the same net from random init.",
+        kind="paired", metric=f"test {FEW}; autoencoder on the exercise's 1220 training images, labels unused",
+        direction="greater", arms=("autoencoder-pretrained", "random init"), delta=0.01, design="paired",
+        seeds=FEW_SEEDS,
+    ),
+    Claim(
+        id="auxiliary-task-pretraining-helps", section=SECTION, source=GERON_PRE,
+        sentence="Pretraining on an auxiliary task with plentiful cheap labels (are these two digits the same?) and "
+                 "reusing the lower layers beats random init when the real task has few labels.",
+        kind="paired", metric=f"test {FEW}; siamese net on 8192 balanced same/different pairs of 0-4 images",
+        direction="greater", arms=("same-digit pairs pretrained", "random init"), delta=0.01, design="paired",
+        seeds=FEW_SEEDS,
+    ),
+)
