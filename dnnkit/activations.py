@@ -60,7 +60,7 @@ def _validated(name: str, params: dict[str, float]) -> tuple[ActivationSpec, dic
     values = {}
     for key, (default, allowed_text, check) in spec.params.items():
         value = params.get(key, default)
-        if not check(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not check(value):
             raise ValueError(f"activation {name!r}: {key}={value!r} is out of range; allowed: {allowed_text}")
         values[key] = value
     if name == "rrelu" and values["lower"] > values["upper"]:

@@ -55,7 +55,10 @@ class MLPConfig:
                 raise ValueError(f"MLPConfig.{key}={value!r} is not allowed; it must be a positive integer")
         if self.batch_norm not in BN_POSITIONS:
             raise ValueError(f"MLPConfig.batch_norm={self.batch_norm!r}; allowed: None, 'before', 'after'")
-        if not 0 < self.bn_momentum <= 1:
+        if not isinstance(self.input_batch_norm, bool):
+            raise ValueError(f"MLPConfig.input_batch_norm={self.input_batch_norm!r}; allowed: True, False")
+        if (isinstance(self.bn_momentum, bool) or not isinstance(self.bn_momentum, (int, float))
+                or not 0 < self.bn_momentum <= 1):
             raise ValueError(f"MLPConfig.bn_momentum={self.bn_momentum!r}; allowed: 0 < bn_momentum <= 1")
         rates = self.dropout_rates()
         if len(rates) != self.depth:

@@ -68,7 +68,8 @@ class FitConfig:
                 raise ValueError(f"FitConfig.{key}={getattr(self, key)!r}; it must be a positive integer")
         for key in ("clip_norm", "clip_value"):
             value = getattr(self, key)
-            if value is not None and not (math.isfinite(value) and value > 0):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not (math.isfinite(value) and value > 0)):
                 raise ValueError(f"FitConfig.{key}={value!r}; it must be None or a finite number > 0")
         if self.patience is not None and self.patience < 1:
             raise ValueError(f"FitConfig.patience={self.patience!r}; it must be None or >= 1")

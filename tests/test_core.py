@@ -1030,3 +1030,14 @@ def test_fit_leaves_frozen_parameters_out_and_refuses_a_fully_frozen_model(small
         p.requires_grad_(False)
     with pytest.raises(ValueError, match="no trainable parameters"):
         T.fit(model, small, T.FitConfig(epochs=1), seeds)
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: T.FitConfig(clip_value=True), "clip_value=True"),
+    (lambda: T.FitConfig(clip_norm="1"), "clip_norm='1'"),
+    (lambda: M.MLPConfig(64, 10, input_batch_norm="yes"), "input_batch_norm='yes'"),
+    (lambda: M.MLPConfig(64, 10, bn_momentum="0.1"), "bn_momentum='0.1'"),
+])
+def test_configs_reject_wrongly_typed_values_with_a_clear_error(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()

@@ -1,0 +1,96 @@
+"""Claims of the section "Batch Normalization".
+
+Shared design (declared before the evidence runs; pilots on claim.pilot_seeds and on seeds of base 100, never the
+evidence seeds). The deep net is 10 hidden layers x 100 ELU units, He normal, on digits, Adam, batch 64; the BN arm
+adds BatchNorm1d before each activation (the BN paper's and the chapter's second placement). The plain arm is the
+same net without BN, with the same init stream and data order (common random numbers).
+
+BN momentum: PyTorch 0.1 (= Keras 0.9), not the chapter's Keras 0.99. Keras's moving averages span ~100 steps,
+about 6% of an MNIST epoch (1719 steps at batch 32) but 4 epochs of digits (23 steps at batch 64): eval-mode
+accuracy would then measure the lag of the moving statistics, not training. Pilots (4 seeds, target 0.9, each arm
+at its best Adam rate): with 0.99 BN took 2-4 epochs vs plain 2-3; with 0.9 the averages span ~10 steps.
+
+* bn-faster-convergence: target val accuracy 0.95, at most 10 epochs quick (30 full), stop at target; each arm at
+  its own rate from (1e-3, 3e-3, 1e-2) by select_lr on 2 pilot seeds (fewest median epochs to target). Pilot
+  (6 seeds, 15-epoch cap): plain at 3e-3 needed 4-11 epochs (median 8.5), BN at 3e-3 needed 2-3.
+* bn-allows-larger-lr: Adam grid (0.01, 0.03, 0.1), 5 epochs; "stalls" = val accuracy < 0.5 after the budget. The
+  rate is the grid's smallest at which the plain net stalled on all 4 pilot seeds: 0.01 -> plain 0.84-0.93;
+  0.03 -> plain 0.10-0.59 (3 of 4 stalled), BN 0.91-0.96; 0.1 -> plain 0.10 on all 4, BN 0.84-0.91.
+* bn-less-init-sensitive: Adam's default rate 1e-3 for both arms (the claim is about one recipe surviving a bad
+  init), 5 epochs. Pilots (4 seeds): ELU with N(0, 0.01) weights: plain 0.10-0.20 (0.19-0.35 at lr 3e-3), BN
+  0.91-0.96; sigmoid with N(0, 1): plain 0.57-0.63 (0.69-0.76 at 3e-3), BN 0.89-0.94.
+* bn-eval-uses-moving-stats and bn-folding-same-output-faster use the chapter's first BN model: BN on the inputs
+  and after every hidden layer's activation, 5 x 100 ELU, trained 2 epochs (so the moving statistics are not the
+  initial (0, 1)). Folding pilots under load (40 rounds): folded/unfolded median ratio 0.17-0.56 at batch 1,
+  0.82-0.90 at batch 256-1024 (BN's elementwise work is a small share of a large batch's forward). The first
+  evidence run (seed base 0) timed with the wall clock under a load average of ~5 on 2 cores: batch 1024 was
+  inconclusive (22 of 40 rounds faster, interquartile ratio 0.20-4.3). dnnkit.timing now times single-threaded CPU
+  work with the process clock, which other processes' load does not inflate: then 40 of 40 rounds faster at batch
+  1024 (median ratio 0.84-0.88, 3 repeats), 40 of 40 at batch 1 (0.50-0.54). The design is unchanged.
+
+Pilot run of these tests at seed base 7 (8 seeds): epochs to 0.95: BN median 2.5 vs plain 7 (rates 1e-3 and 3e-3);
+Adam lr 0.1: BN 0.88-0.94, plain 0.10 on all 8; N(0, 0.01): BN 0.93-0.97 vs plain 0.10-0.21; sigmoid N(0, 1): BN
+0.89-0.93 vs plain 0.46-0.60; eval logits unchanged by companions (<= 2e-6) vs 1.1-2.5 in train mode; folded outputs
+within 8.2e-6 of the model's.
+"""
+
+from ..claims import Claim
+
+SECTION = "batch_norm"
+GERON = "Geron, Hands-On ML, ch. 11 (Batch Normalization)"
+IOFFE = "Geron ch. 11; Ioffe & Szegedy 2015, Batch Normalization"
+NET = "digits, 10 x 100 ELU He normal, Adam, batch 64, BN (momentum 0.1) before each activation vs none"
+
+CLAIMS = (
+    Claim(
+        id="bn-faster-convergence", section=SECTION, source=IOFFE,
+        sentence="A deep network with Batch Normalization converges faster: it reaches a target validation accuracy "
+                 "in fewer epochs than the same network without it.",
+        kind="time_to_target",
+        metric=f"epochs until val accuracy >= 0.95 (+inf if not within 10 epochs quick / 30 full); {NET}; each arm at "
+               "its own rate from (1e-3, 3e-3, 1e-2), chosen on 2 pilot seeds",
+        direction="less", arms=("BN", "plain"), delta=1.0,
+    ),
+    Claim(
+        id="bn-allows-larger-lr", section=SECTION, source=GERON,
+        sentence="Batch Normalization lets you use much larger learning rates: at a rate where the plain network "
+                 "diverges or stalls, the network with BN trains.",
+        kind="directional",
+        metric=f"val accuracy after 5 epochs (diverged = -inf) at Adam lr 0.1, the smallest rate of (0.01, 0.03, 0.1) "
+               f"at which the plain net stalled (< 0.5) on every pilot seed; {NET}",
+        direction="greater", arms=("BN", "plain"), delta=0.1,
+    ),
+    Claim(
+        id="bn-less-init-sensitive", section=SECTION, source=GERON,
+        sentence="Batch Normalization makes networks much less sensitive to the weight initialization: with a poor "
+                 "initialization (tiny N(0, 0.01) weights, or sigmoid with N(0, 1) weights) the network with BN "
+                 "still trains while the plain one does not.",
+        kind="directional",
+        metric="val accuracy after 5 epochs, Adam lr 1e-3 (both arms); two sub-decisions: ELU with N(0, 0.01) weights "
+               "and sigmoid with N(0, 1) weights, 10 x 100 on digits, BN (momentum 0.1) before each activation vs none",
+        direction="greater", arms=("BN", "plain"), delta=0.1,
+    ),
+    Claim(
+        id="bn-eval-uses-moving-stats", section=SECTION, source=GERON,
+        sentence="At test time Batch Normalization uses the moving averages of the mean and standard deviation "
+                 "estimated during training, so one example's prediction does not depend on the rest of its batch; "
+                 "in training mode it does (the batch's own statistics are used).",
+        kind="exact",
+        metric="per seed: one validation example's logits alone, with 63 random companions, and with 63 others; "
+               "eval mode: all three equal within 1e-6 + 1e-5 x max |logit|; train mode: the two batched logits differ by "
+               "more than 1e-3 (max abs); chapter BN model (input BN + BN after each of 5 x 100 ELU), trained 2 epochs",
+        direction="holds", arms=("eval mode", "train mode"),
+    ),
+    Claim(
+        id="bn-folding-same-output-faster", section=SECTION, source=GERON,
+        sentence="For low latency, fold the Batch Normalization layers into the previous layers: the folded model "
+                 "gives the same outputs and makes faster predictions (BN otherwise adds computations at "
+                 "prediction time).",
+        kind="timing",
+        metric="exact sub-decision: fold_batchnorm's eval outputs on the digits validation set equal the model's "
+               "(rtol 1e-5, atol 1e-5) on every seed; timing: seconds per eval forward, interleaved rounds (40 quick, "
+               "100 full) of >= 10 ms blocks, 1 torch thread, batch 1 and batch 1024; chapter BN model trained 2 epochs; "
+               "median per-round ratio folded/unfolded",
+        direction="faster", arms=("folded", "unfolded"), delta=0.1,
+    ),
+)
