@@ -69,6 +69,20 @@ class ClaimSession:
         self.records: list[dict] = []
         self.seen_claims: set[str] = set()
         self.meta: dict = {}
+        self.claims_total: int | None = None  # known in serial runs; an xdist controller collects nothing
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.claims_total = sum(1 for item in session.items if item.get_closest_marker("claim")) or None
+
+    def _progress(self, record: dict) -> None:
+        """A bar per finished claim (seeds done / total) in runs that write results: those are the long ones."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if (reporter is None or hasattr(self.config, "workerinput") or not self.config.getoption("--results-dir")
+                or self.config.get_verbosity() < 0):
+            return
+        from ..report import progress_line
+
+        reporter.write_line(progress_line(record, len(self.records), self.claims_total, color=reporter.isatty))
 
     def add(self, record: dict) -> None:
         self.records.append(record)
@@ -87,6 +101,7 @@ class ClaimSession:
             else:
                 record["outcome"] = report.outcome
             self.add(record)
+            self._progress(record)
 
     def pytest_testnodedown(self, node, error) -> None:
         self.seen_claims |= set(getattr(node, "workeroutput", {}).get("dnnkit_seen_claims", []))
@@ -128,3 +143,7 @@ class ClaimSession:
         results_dir = config.getoption("--results-dir")
         if results_dir:
             terminalreporter.write_line(f"dnnkit: evidence written to {results_dir}/ (claims.md, claims.json, runs.csv)")
+            from ..plots import plots_or_hint
+
+            for line in plots_or_hint(results_dir).splitlines():
+                terminalreporter.write_line(line)

@@ -1,0 +1,477 @@
+"""`python -m dnnkit.report` (also the `dnnkit` command): the results as tables, what changed between two result
+sets, the markdown that results/ commits, the plots, and the run's per-claim progress lines.
+
+    dnnkit                          claims table (results/claims.json) and benchmark table (results/benchmarks/)
+    dnnkit --compare OLD NEW        verdict flips and effect-size changes between two claims.json (or their dirs)
+    dnnkit --markdown [DIR]         write claims.md and benchmarks.md (default DIR: the results dir)
+    dnnkit --plots [DIR]            write the PNG figures (needs matplotlib: pip install -e ".[plots]")
+
+Benchmark times are shown with their ratios (to the fastest of their group, and to the committed baseline when
+there is one): on shared machines a single time is noise, a ratio measured in one run is evidence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import plots, regression
+from .checkpoints import atomic_write_text
+from .pytest_plugin import table
+from .pytest_plugin.storage import load_results
+
+DEFAULT_RESULTS = "results"
+BENCH_DIR = "benchmarks"
+BASELINE_NAME = "baseline.json"
+LATEST_NAME = "latest.json"
+
+
+def _console(width: int | None = None):
+    from rich.console import Console
+
+    return Console(width=width or max(140, shutil.get_terminal_size((140, 40)).columns))
+
+
+# ------------------------------------------------------------------------------------------------------------
+# benchmarks
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _time(seconds: float) -> str:
+    if not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+        return str(seconds)
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if abs(seconds) >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _bench_name(bench: dict) -> str:
+    """The parameter when there is one (the group already says what is measured), else the test name."""
+    param = bench.get("param")
+    return str(param) if param not in (None, "") else bench["name"]
+
+
+def bench_rows(payload: dict, baseline: dict | None = None) -> list[dict[str, str]]:
+    """One row per benchmark, grouped: median, IQR, rounds, x fastest of the group, x baseline, samples/s, gate."""
+    changes = {}
+    if baseline is not None:
+        changes = {c.name: c for c in regression.compare_benchmarks(baseline, payload).changes}
+    groups: dict[str, list[dict]] = {}
+    for bench in payload["benchmarks"]:
+        groups.setdefault(bench.get("group") or "(no group)", []).append(bench)
+    rows = []
+    for group, benches in sorted(groups.items()):
+        fastest = min(b["stats"]["median"] for b in benches)
+        for b in sorted(benches, key=lambda b: b["stats"]["median"]):
+            s, extra = b["stats"], b.get("extra_info") or {}
+            change = changes.get(b["fullname"])
+            gate = extra.get("gate")
+            rows.append({
+                "group": group, "benchmark": _bench_name(b), "median": _time(s["median"]), "iqr": _time(s["iqr"]),
+                "rounds": f"{s['rounds']} x {s.get('iterations', 1)}",
+                "x_fastest": f"{s['median'] / fastest:.2f}" if fastest > 0 else "-",
+                "x_baseline": (f"{change.ratio:.2f}" + (" REGRESSION" if change.regressed else "")) if change else "-",
+                "samples_per_s": f"{extra['samples_per_s']:.3g}" if "samples_per_s" in extra else "-",
+                "gate": (f"x{gate['ratio']:.3f} p={gate['p_value']:.2g} "
+                         f"{'REGRESSION' if gate['regressed'] else 'ok'}") if isinstance(gate, dict) else "-",
+            })
+    return rows
+
+
+BENCH_COLUMNS = (("benchmark", "benchmark"), ("median", "median"), ("iqr", "IQR"), ("rounds", "rounds x calls"),
+                 ("x_fastest", "x fastest in group"), ("x_baseline", "x baseline"), ("samples_per_s", "samples/s"),
+                 ("gate", "in-run gate"))
+OPTIONAL_COLUMNS = ("x_baseline", "samples_per_s", "gate")  # shown only in groups where some row has them
+
+
+def _grouped(rows: list[dict[str, str]]) -> dict[str, tuple[list[dict[str, str]], list[tuple[str, str]]]]:
+    """group -> (its rows, the columns worth showing for it)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        out.setdefault(row["group"], []).append(row)
+    return {g: (rs, [(k, h) for k, h in BENCH_COLUMNS if k not in OPTIONAL_COLUMNS or any(r[k] != "-" for r in rs)])
+            for g, rs in out.items()}
+
+
+def _machine_line(payload: dict) -> str:
+    m = regression.machine_summary(payload)
+    timer = (payload.get("machine_info") or {}).get("timer")
+    return (f"{m['cpu_brand']}, device {m['device']}{' (' + m['gpu'] + ')' if m.get('gpu') else ''}, torch {m['torch']}, "
+            f"{m['torch_threads']} thread(s), Python {m['python_version']}" + (f", timer: {timer}" if timer else ""))
+
+
+def print_benchmarks(payload: dict, baseline: dict | None = None, title: str = "dnnkit kernel benchmarks") -> None:
+    """One rich table per benchmark group, under a line naming the machine."""
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{title}[/] - {_machine_line(payload)}")
+    for group, (rows, columns) in _grouped(bench_rows(payload, baseline)).items():
+        t = Table(title=group, title_justify="left")
+        for _, header in columns:
+            t.add_column(header, overflow="fold")
+        for row in rows:
+            regressed = "REGRESSION" in row["x_baseline"] or "REGRESSION" in row["gate"]
+            t.add_row(*[f"[red]{row[k]}[/]" if regressed else row[k] for k, _ in columns])
+        console.print(t)
+    if baseline is not None:
+        diff = regression.compare_benchmarks(baseline, payload).machine_diff
+        console.print("x baseline: median now / median of the committed baseline; fails CI only at >= "
+                      f"{regression.STORED_FAIL_RATIO:g}x (separate runs on shared machines differ by up to 2x).")
+        for key, (a, b) in diff.items():
+            console.print(f"[yellow]baseline from another machine:[/] {key} {a!r} -> {b!r}; ratios mean little")
+
+
+def benchmarks_markdown(payload: dict, baseline: dict | None = None) -> str:
+    """results/benchmarks.md: the machine, then one table per benchmark group with its ratios."""
+    lines = ["# dnnkit kernel benchmarks", "", f"Machine: {_machine_line(payload)}.",
+             f"Commit `{(payload.get('commit_info') or {}).get('id')}`, {payload.get('datetime')}.", "",
+             "x fastest: median / the fastest median of its group (measured in the same run: the figure to read). "
+             "x baseline: median / the committed baseline's median (separate runs: noise up to 2x on shared "
+             "machines). In-run gate: candidate vs reference timed interleaved, fails at ratio > "
+             f"{regression.GATE_RATIO:g} with p < {regression.GATE_ALPHA:g}."]
+    for group, (rows, columns) in _grouped(bench_rows(payload, baseline)).items():
+        lines += ["", f"## {group}", "", "| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(row[k].replace("|", "/") for k, _ in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# comparing two result sets
+# ------------------------------------------------------------------------------------------------------------
+
+
+class IncompatibleResults(ValueError):
+    """Two result sets that must not be compared (schema or dnnkit minor version differ)."""
+
+
+@dataclass
+class ClaimChange:
+    """One claim (and one of its sub-comparisons) in two result sets."""
+
+    claim: str
+    label: str
+    old_verdict: str
+    new_verdict: str
+    effect_name: str
+    old_effect: float | None
+    new_effect: float | None
+    old_ci: tuple[float, float] | None
+    old_p: float | None
+    new_p: float | None
+
+    @property
+    def flipped(self) -> bool:
+        return self.old_verdict != self.new_verdict
+
+    @property
+    def outside_old_ci(self) -> bool:
+        """The new estimate lies outside the old run's CI: the effect moved, not just the noise."""
+        if self.old_ci is None or self.new_effect is None:
+            return False
+        lo, hi = self.old_ci
+        return not lo <= self.new_effect <= hi
+
+
+@dataclass
+class ResultComparison:
+    old_meta: dict
+    new_meta: dict
+    changes: list[ClaimChange] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def flips(self) -> list[str]:
+        return sorted({c.claim for c in self.changes if c.flipped})
+
+
+def _minor(version: Any) -> tuple[str, ...]:
+    return tuple(str(version).split(".")[:2])
+
+
+def check_compatible(old_meta: dict, new_meta: dict) -> list[str]:
+    """Raise IncompatibleResults for different dnnkit minor versions; return warnings for differing set-ups."""
+    if _minor(old_meta.get("dnnkit")) != _minor(new_meta.get("dnnkit")):
+        raise IncompatibleResults(
+            f"result sets made by incompatible dnnkit versions ({old_meta.get('dnnkit')} vs {new_meta.get('dnnkit')}): "
+            "claim definitions and statistics may differ; rerun both with one version (or pass --allow-incompatible)")
+    return [f"{key} differs: {old_meta.get(key)!r} -> {new_meta.get(key)!r}"
+            for key in ("profile", "seed_base", "device", "torch", "seeds_override")
+            if old_meta.get(key) != new_meta.get(key)]
+
+
+def _float(x: Any) -> float | None:
+    if isinstance(x, bool) or x is None:
+        return None
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def _estimate(decision: dict | None) -> tuple[float | None, tuple[float, float] | None]:
+    if not decision:
+        return None, None
+    effect = decision.get("effect", {})
+    lo, hi = _float(effect.get("ci_low")), _float(effect.get("ci_high"))
+    return _float(effect.get("estimate")), (lo, hi) if lo is not None and hi is not None else None
+
+
+def compare_results(old: dict, new: dict, *, allow_incompatible: bool = False) -> ResultComparison:
+    """Match claims by id and their sub-comparisons by label; verdicts and effects before and after."""
+    try:
+        warnings = check_compatible(old.get("meta", {}), new.get("meta", {}))
+    except IncompatibleResults:
+        if not allow_incompatible:
+            raise
+        warnings = ["dnnkit versions differ; compared anyway (--allow-incompatible)"]
+    old_by = {r["id"]: r for r in old["claims"]}
+    new_by = {r["id"]: r for r in new["claims"]}
+    out = ResultComparison(old.get("meta", {}), new.get("meta", {}), warnings=warnings,
+                           added=sorted(set(new_by) - set(old_by)), removed=sorted(set(old_by) - set(new_by)))
+    for cid in sorted(set(old_by) & set(new_by)):
+        a, b = old_by[cid], new_by[cid]
+        va, vb = table.verdict_text(a), table.verdict_text(b)
+        dec_a = {d["label"]: d["decision"] for d in a.get("decisions", [])}
+        dec_b = {d["label"]: d["decision"] for d in b.get("decisions", [])}
+        labels = list(dict.fromkeys([*dec_a, *dec_b])) or [""]
+        for label in labels:
+            da, db = dec_a.get(label), dec_b.get(label)
+            est_a, ci_a = _estimate(da)
+            est_b, _ = _estimate(db)
+            out.changes.append(ClaimChange(
+                claim=cid, label=label,
+                old_verdict=(da or {}).get("verdict", "-") if len(labels) > 1 else va,
+                new_verdict=(db or {}).get("verdict", "-") if len(labels) > 1 else vb,
+                effect_name=(db or da or {}).get("effect_name", ""), old_effect=est_a, new_effect=est_b, old_ci=ci_a,
+                old_p=_float((da or {}).get("p_value")), new_p=_float((db or {}).get("p_value"))))
+        if len(labels) > 1 and va != vb:
+            # The claim-level verdict, so a flip shows even when every sub-comparison kept its own.
+            out.changes.append(ClaimChange(cid, "(claim verdict)", va, vb, "", None, None, None,
+                                           _float(a.get("p_value")), _float(b.get("p_value"))))
+    return out
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.2e}" if x != 0 and math.isfinite(x) and (abs(x) < 1e-3 or abs(x) >= 1e4) else f"{x:.3g}"
+
+
+def _delta(c: ClaimChange) -> str:
+    if c.old_effect is None or c.new_effect is None:
+        return "-"
+    if "ratio" in c.effect_name and c.old_effect > 0:
+        text = f"x{c.new_effect / c.old_effect:.3g}"
+    else:
+        text = f"{c.new_effect - c.old_effect:+.3g}"
+    return text + (" (outside old CI)" if c.outside_old_ci else "")
+
+
+COMPARE_COLUMNS = ("claim", "comparison", "verdict", "effect", "old -> new", "change", "p old -> new")
+
+
+def _compare_cells(c: ClaimChange) -> list[str]:
+    verdict = f"{c.old_verdict} -> {c.new_verdict}" if c.flipped else c.new_verdict
+    return [c.claim, c.label or "-", verdict, c.effect_name or "-", f"{_num(c.old_effect)} -> {_num(c.new_effect)}",
+            _delta(c), f"{_num(c.old_p)} -> {_num(c.new_p)}"]
+
+
+def _set_line(meta: dict) -> str:
+    return (f"commit {meta.get('git_commit')}, {meta.get('date')}, profile {meta.get('profile')}, "
+            f"seed base {meta.get('seed_base')}, {meta.get('device')}, dnnkit {meta.get('dnnkit')}")
+
+
+def print_comparison(cmp: ResultComparison) -> None:
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"old: {_set_line(cmp.old_meta)}\nnew: {_set_line(cmp.new_meta)}")
+    for w in cmp.warnings:
+        console.print(f"[yellow]note:[/] {w}")
+    t = Table(title=f"dnnkit: what changed ({len(cmp.flips)} verdict flip(s))")
+    for col in COMPARE_COLUMNS:
+        t.add_column(col, overflow="fold", no_wrap=col in ("claim", "verdict"))
+    for c in cmp.changes:
+        cells = _compare_cells(c)
+        if c.flipped:
+            style = table.VERDICT_STYLE.get(c.new_verdict.split(" (")[0], "magenta")
+            cells[2] = f"[bold {style}]{cells[2]} (FLIP)[/]"
+        t.add_row(*cells)
+    console.print(t)
+    if cmp.added:
+        console.print(f"new claims: {', '.join(cmp.added)}")
+    if cmp.removed:
+        console.print(f"claims no longer in the set: {', '.join(cmp.removed)}")
+
+
+def comparison_markdown(cmp: ResultComparison) -> str:
+    lines = ["# dnnkit: what changed", "", f"- old: {_set_line(cmp.old_meta)}", f"- new: {_set_line(cmp.new_meta)}"]
+    lines += [f"- note: {w}" for w in cmp.warnings]
+    lines += ["", f"Verdict flips: {', '.join(cmp.flips) or 'none'}.", "",
+              "| " + " | ".join(COMPARE_COLUMNS) + " |", "|" + "---|" * len(COMPARE_COLUMNS)]
+    for c in cmp.changes:
+        cells = _compare_cells(c)
+        if c.flipped:
+            cells[2] = f"**{cells[2]} (flip)**"
+        lines.append("| " + " | ".join(x.replace("|", "/") for x in cells) + " |")
+    if cmp.added:
+        lines += ["", f"New claims: {', '.join(cmp.added)}."]
+    if cmp.removed:
+        lines += ["", f"Claims no longer in the set: {', '.join(cmp.removed)}."]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# progress of a run
+# ------------------------------------------------------------------------------------------------------------
+
+
+def seeds_of(record: dict) -> tuple[int, int]:
+    """(seed runs done, declared total) of a finished claim record: seeds per arm x arms."""
+    arms = record.get("claim", {}).get("arms") or [None]
+    total = int(record.get("n_seeds") or 0) * len(arms)
+    if record.get("outcome") == "failed":
+        return min(len(record.get("runs") or []), total), total
+    # A test that finished has done all its seeds (claims measured at init record no training runs at all).
+    return total, total
+
+
+def progress_line(record: dict, claims_done: int, claims_total: int | None = None, *, color: bool = True,
+                  width: int = 120) -> str:
+    """One progress line for a finished claim: a bar of its seeds done / total, time, verdict, and the run's count
+    of claims done (of claims_total when known).
+
+    Written by the plugin's controller as each claim's report arrives, so it works under xdist, where a worker's
+    seeds reach the controller together with the test's report. A live, redrawn display was tried and dropped: it
+    fought pytest's own progress output (pytest writes partial lines; cursor moves garbled both).
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    done, total = seeds_of(record)
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None)
+    progress = Progress(TextColumn("{task.description:<40}"), BarColumn(bar_width=30, finished_style="green"),
+                        MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), console=console, auto_refresh=False)
+    of = f"/{claims_total}" if claims_total else ""
+    verdict = record.get("verdict") or record.get("outcome") or ""
+    progress.add_task(f"[{claims_done}{of}] {record.get('id', '?')}", total=max(total, 1), completed=done,
+                      unit=f"seeds  {float(record.get('wall_s') or 0):.1f} s  {verdict}")
+    console.print(progress.get_renderable())
+    return buffer.getvalue().rstrip("\n")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the command
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _bench_paths(results: Path, bench: str | None, baseline: str | None) -> tuple[Path | None, Path | None]:
+    """The benchmark JSON to show (given, else latest.json, else the baseline) and the baseline to divide by."""
+    folder = results / BENCH_DIR
+    base = Path(baseline) if baseline else folder / BASELINE_NAME
+    if bench:
+        current = Path(bench)
+    else:
+        current = next((p for p in (folder / LATEST_NAME, base) if p.exists()), None)
+    if not base.exists() or (current is not None and current.resolve() == base.resolve()):
+        base = None
+    return current, base
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dnnkit", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--results", default=DEFAULT_RESULTS, help="the results directory (default: %(default)s)")
+    p.add_argument("--bench", help="a pytest-benchmark JSON to show (default: results/benchmarks/latest.json, "
+                                   "else the baseline)")
+    p.add_argument("--baseline", help="the baseline JSON the benchmarks are divided by "
+                                      "(default: results/benchmarks/baseline.json)")
+    p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
+                   help="verdict flips and effect changes between two claims.json files (or result dirs)")
+    p.add_argument("--markdown", nargs="?", const="", metavar="DIR",
+                   help="write claims.md and benchmarks.md (with --compare: changes.md) into DIR (default: --results)")
+    p.add_argument("--plots", nargs="?", const="", metavar="DIR", help="write the PNG figures into DIR "
+                                                                       "(default: --results)")
+    p.add_argument("--fail-on-flip", action="store_true", help="with --compare: exit 1 if any verdict flipped")
+    p.add_argument("--allow-incompatible", action="store_true",
+                   help="with --compare: compare result sets of different dnnkit minor versions anyway")
+    return p
+
+
+def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        cmp = compare_results(load_results(args.compare[0]), load_results(args.compare[1]),
+                              allow_incompatible=args.allow_incompatible)
+    except ValueError as err:
+        parser.error(str(err))
+    print_comparison(cmp)
+    if args.markdown is not None:
+        path = Path(args.markdown or args.results) / "changes.md"
+        atomic_write_text(path, comparison_markdown(cmp))
+        print(f"dnnkit: wrote {path}")
+    return 1 if args.fail_on_flip and cmp.flips else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `dnnkit` command (see the module docstring); returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.compare:
+        return _compare(args, parser)
+    results = Path(args.results)
+    shown = 0
+    claims = None
+    if (results / "claims.json").exists() or results.suffix == ".json":
+        try:
+            claims = load_results(results)
+        except ValueError as err:
+            parser.error(str(err))
+        table.print_claims(claims["claims"], claims.get("meta", {}))
+        shown += 1
+    current, base = _bench_paths(results, args.bench, args.baseline)
+    payload = baseline = None
+    if current is not None:
+        try:
+            payload = regression.load_benchmark_json(current)
+            baseline = regression.load_benchmark_json(base) if base is not None else None
+        except ValueError as err:
+            parser.error(str(err))
+        print_benchmarks(payload, baseline, title=f"dnnkit kernel benchmarks ({current})")
+        shown += 1
+    if args.markdown is not None:
+        out = Path(args.markdown or args.results)
+        if claims is not None:
+            atomic_write_text(out / "claims.md", table.markdown(claims["claims"], claims.get("meta", {})) + "\n")
+            print(f"dnnkit: wrote {out / 'claims.md'}")
+        if payload is not None:
+            atomic_write_text(out / "benchmarks.md", benchmarks_markdown(payload, baseline))
+            print(f"dnnkit: wrote {out / 'benchmarks.md'}")
+    if args.plots is not None:
+        try:
+            print(plots.write_plots(results, args.plots or None).summary())
+        except plots.PlotsUnavailable as err:
+            print(f"dnnkit: {err}")
+        except ValueError as err:
+            print(f"dnnkit: no plots: {err}")
+    if not shown:
+        print(f"dnnkit: nothing to show in {str(results)!r}: no claims.json and no benchmark JSON. Write them with\n"
+              "  python -m pytest ablations -n 2 --benchmark-disable --results-dir results\n"
+              "  python -m pytest ablations/bench_kernels.py -n 0 --benchmark-only "
+              "--benchmark-json=results/benchmarks/latest.json")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

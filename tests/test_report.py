@@ -1,0 +1,224 @@
+"""The report: `--compare` shows a verdict flip between two hand-made result sets, the tables and markdown render,
+plots are written when matplotlib is installed and the run says how to get them when it is not."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dnnkit import plots, report
+
+
+def _record(claim_id: str, verdict: str, estimate: float, p: float, *, reason: str | None = None,
+            notes: dict | None = None) -> dict:
+    """A claims.json record as the plugin writes it (one sub-decision, directional)."""
+    decision = {"kind": "directional", "test": "Mann-Whitney U", "verdict": verdict, "reason": reason,
+                "statistic": 60.0, "p_value": p, "p_opposite": 1 - p,
+                "effect": {"estimate": estimate, "ci_low": estimate - 0.02, "ci_high": estimate + 0.02,
+                           "ci_level": 0.9},
+                "effect_name": "Hodges-Lehmann shift (A-B)", "n_a": 8, "n_b": 8, "alpha": 0.05}
+    return {
+        "claim": {"id": claim_id, "section": "batch norm", "sentence": f"{claim_id} holds.", "source": "test",
+                  "kind": "directional", "metric": "final validation accuracy", "direction": "greater",
+                  "arms": ["bn", "plain"], "delta": 0.01, "design": "independent", "seeds": {"quick": 8, "full": 20},
+                  "amendments": []},
+        "id": claim_id, "test": f"ablations/test_x.py::test_{claim_id}", "profile": "quick", "seed_base": 0,
+        "n_seeds": 8, "device": "cpu", "mode": "sequential", "verdict": verdict, "reason": reason, "p_value": p,
+        "decisions": [{"label": "bn vs plain", "kind": "directional", "direction": "greater", "delta": 0.01,
+                       "values": {"bn": [0.9] * 8, "plain": [0.8] * 8}, "decision": decision}],
+        "runs": [], "notes": notes or {}, "wall_s": 1.5, "outcome": "passed", "q_bh": p, "p_holm": p,
+        "bh_flag": False,
+    }
+
+
+def _claims_file(path: Path, records: list[dict], dnnkit: str = "0.1.0", commit: str = "aaa") -> Path:
+    meta = {"dnnkit": dnnkit, "torch": "2.13.0", "python": "3.11.7", "device": "cpu", "profile": "quick",
+            "seed_base": 0, "git_commit": commit, "date": "2026-01-01", "cpu": "test"}
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "claims.json").write_text(json.dumps({"schema": 1, "meta": meta, "claims": records}))
+    return path / "claims.json"
+
+
+@pytest.fixture
+def two_sets(tmp_path: Path) -> tuple[Path, Path]:
+    """OLD: both claims confirmed. NEW: bn-faster-convergence is no longer reproduced, bn-eval keeps its verdict."""
+    old = _claims_file(tmp_path / "old", [_record("bn-faster-convergence", "confirmed", 0.10, 0.001),
+                                          _record("bn-eval-uses-moving-stats", "confirmed", 0.30, 0.0002)])
+    new = _claims_file(tmp_path / "new", [
+        _record("bn-faster-convergence", "not reproduced", 0.01, 0.30, reason="inconclusive"),
+        _record("bn-eval-uses-moving-stats", "confirmed", 0.31, 0.0001),
+        _record("dropout-slows-convergence", "confirmed", 2.0, 0.01)], commit="bbb")
+    return old, new
+
+
+# ------------------------------------------------------------------------------------------------------------
+# --compare
+# ------------------------------------------------------------------------------------------------------------
+
+
+def test_compare_shows_the_verdict_flip(two_sets, capsys: pytest.CaptureFixture) -> None:
+    old, new = two_sets
+    assert report.main(["--compare", str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "1 verdict flip" in out
+    assert "confirmed -> not reproduced (inconclusive) (FLIP)" in out
+    assert "bn-eval-uses-moving-stats" in out and "new claims: dropout-slows-convergence" in out
+    assert "commit aaa" in out and "commit bbb" in out
+
+
+def test_compare_effect_changes(two_sets) -> None:
+    old, new = (report.load_results(p) for p in two_sets)
+    cmp = report.compare_results(old, new)
+    assert cmp.flips == ["bn-faster-convergence"]
+    change = {c.claim: c for c in cmp.changes}
+    flipped, kept = change["bn-faster-convergence"], change["bn-eval-uses-moving-stats"]
+    assert (flipped.old_effect, flipped.new_effect) == (0.10, 0.01) and flipped.outside_old_ci
+    assert not kept.flipped and not kept.outside_old_ci
+    assert report._delta(flipped) == "-0.09 (outside old CI)"
+
+
+def test_compare_fail_on_flip_and_markdown(two_sets, tmp_path: Path) -> None:
+    old, new = two_sets
+    out = tmp_path / "md"
+    assert report.main(["--compare", str(old), str(new), "--fail-on-flip", "--markdown", str(out)]) == 1
+    text = (out / "changes.md").read_text()
+    assert "Verdict flips: bn-faster-convergence." in text
+    assert "**confirmed -> not reproduced (inconclusive) (flip)**" in text
+
+
+def test_compare_refuses_incompatible_versions(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    old = _claims_file(tmp_path / "old", [_record("a", "confirmed", 1.0, 0.01)], dnnkit="0.1.0")
+    new = _claims_file(tmp_path / "new", [_record("a", "refuted", -1.0, 0.99)], dnnkit="0.2.0")
+    with pytest.raises(SystemExit):
+        report.main(["--compare", str(old), str(new)])
+    assert "incompatible dnnkit versions (0.1.0 vs 0.2.0)" in capsys.readouterr().err
+    assert report.main(["--compare", str(old), str(new), "--allow-incompatible"]) == 0
+    assert "confirmed -> refuted" in capsys.readouterr().out
+
+
+def test_compare_refuses_non_result_files(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "other.json").write_text(json.dumps({"schema": 99, "claims": []}))
+    good = _claims_file(tmp_path / "good", [])
+    with pytest.raises(SystemExit):
+        report.main(["--compare", str(tmp_path / "other.json"), str(good)])
+    assert "not a dnnkit result set" in capsys.readouterr().err
+
+
+def test_compare_notes_differing_setups(tmp_path: Path) -> None:
+    old = report.load_results(_claims_file(tmp_path / "o", [_record("a", "confirmed", 1.0, 0.01)]))
+    new = report.load_results(_claims_file(tmp_path / "n", [_record("a", "confirmed", 1.0, 0.01)]))
+    new["meta"]["seed_base"] = 7
+    assert report.compare_results(old, new).warnings == ["seed_base differs: 0 -> 7"]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# tables and markdown
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _bench_payload() -> dict:
+    def bench(name: str, param: str, median: float, group: str, **extra) -> dict:
+        return {"name": f"test_{name}[{param}]", "fullname": f"ablations/bench_kernels.py::test_{name}[{param}]",
+                "group": group, "param": param, "extra_info": extra,
+                "stats": {"min": median, "max": median, "mean": median, "median": median, "iqr": median / 10,
+                          "rounds": 20, "iterations": 2}}
+
+    gate = {"ratio": 1.02, "p_value": 0.3, "regressed": False}
+    return {"machine_info": {"cpu": {"brand_raw": "Test CPU"}, "device": "cpu", "torch": "2.13.0",
+                             "torch_threads": 1, "python_version": "3.11.7", "timer": "process CPU time"},
+            "commit_info": {"id": "abc"}, "datetime": "2026-01-01",
+            "benchmarks": [bench("act", "relu", 150e-6, "activation forward"),
+                           bench("act", "elu", 3e-3, "activation forward"),
+                           bench("train", "32", 1.5e-3, "training step", samples=32, samples_per_s=21000.0),
+                           bench("gate", "fold", 2e-3, "regression gate", gate=gate)]}
+
+
+def test_default_report_renders_claims_and_benchmarks(two_sets, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    results = two_sets[1].parent
+    (results / "benchmarks").mkdir()
+    (results / "benchmarks" / "latest.json").write_text(json.dumps(_bench_payload()))
+    baseline = _bench_payload()
+    baseline["benchmarks"][1]["stats"]["median"] = 1e-3  # elu now 3x the baseline: flagged
+    (results / "benchmarks" / "baseline.json").write_text(json.dumps(baseline))
+    assert report.main(["--results", str(results), "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "dnnkit claims" in out and "bn-faster-convergence" in out
+    assert "activation forward" in out and "20.00" in out  # elu / relu in one run
+    assert "3.00 REGRESSION" in out and "x1.020 p=0.3 ok" in out and "2.1e+04" in out
+    md = (results / "benchmarks.md").read_text()
+    assert "## activation forward" in md and "| elu | 3 ms |" in md
+    assert (results / "claims.md").read_text().startswith("# dnnkit claims")
+
+
+def test_report_with_nothing_to_show(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert report.main(["--results", str(tmp_path)]) == 1
+    assert "nothing to show" in capsys.readouterr().out
+
+
+def test_progress_line() -> None:
+    record = _record("bn-faster-convergence", "confirmed", 0.1, 0.001)
+    line = report.progress_line(record, 3, 13, color=False)
+    assert line.startswith("[3/13] bn-faster-convergence") and "16/16 seeds" in line and "confirmed" in line
+    failed = {**record, "outcome": "failed", "runs": [{}] * 5}
+    assert "5/16 seeds" in report.progress_line(failed, 4, color=False)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# plots
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _plot_results(tmp_path: Path) -> Path:
+    notes_dead = {"dead_units_per_seed": {"relu": [170, 180], "elu": [0, 0]}}
+    notes_selu = {"lecun standardized seed0 mean/std every 5 layers": [[0.0, 0.95], [0.01, 1.0]],
+                  "matched_variance_by_layer_seed0": {"tanh": [0.3, 0.2, 0.1]}}
+    notes_prune = {"accuracy_vs_sparsity": {"sparsity": [0.0, 0.5, 0.9], "accuracy": [0.95, 0.94, 0.6]}}
+    _claims_file(tmp_path, [_record("dying-relu", "confirmed", 0.3, 0.001, notes=notes_dead),
+                            _record("selu-self-normalizes", "confirmed", -4.0, 0.001, notes=notes_selu),
+                            _record("pruning-small-weights", "confirmed", 0.1, 0.01, notes=notes_prune)])
+    rng = np.random.default_rng(0)
+    rows = [{"claim": "bn-faster-convergence", "arm": arm, "rep": rep, "epoch": e,
+             "train_loss": 2.0 / e + rng.uniform(0, 0.1), "val_loss": 1.0, "val_acc": 0.5 + 0.05 * e}
+            for arm in ("bn", "plain") for rep in range(3) for e in range(1, 6)]
+    rows[0]["train_loss"] = float("inf")  # a diverged epoch stays in the table; the band leaves it out
+    pd.DataFrame(rows).to_csv(tmp_path / "runs.csv", index=False)
+    return tmp_path
+
+
+def test_plots_written_with_matplotlib(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    result = plots.write_plots(_plot_results(tmp_path))
+    names = sorted(p.name for p in result.written)
+    assert names == ["activation_std_by_layer.png", "curves_batch_norm.png", "dead_units.png",
+                     "sparsity_vs_accuracy.png"]
+    for path in result.written:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(result.skipped) == {"curves_optimizers.png", "curves_schedules.png", "curves_dropout.png"}
+    assert "3 plot(s) skipped" not in result.summary() and "skipped curves_dropout.png" in result.summary()
+
+
+def test_plots_skip_missing_evidence(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    _claims_file(tmp_path, [_record("bias-zero-ok", "confirmed", 0.0, 0.01)])
+    result = plots.write_plots(tmp_path)
+    assert result.written == [] and len(result.skipped) == 7
+
+
+def test_plots_message_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture) -> None:
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)  # makes `import` raise ImportError
+    results = _plot_results(tmp_path)
+    assert not plots.have_matplotlib()
+    with pytest.raises(plots.PlotsUnavailable, match=r'pip install -e "\.\[plots\]"'):
+        plots.write_plots(results)
+    assert plots.plots_or_hint(results) == f"dnnkit: {plots.PLOTS_HINT}"
+    assert report.main(["--results", str(results), "--plots"]) == 0
+    assert 'pip install -e ".[plots]"' in capsys.readouterr().out
+    assert not list(results.glob("*.png"))
