@@ -1,17 +1,29 @@
-"""Section: faster optimizers (momentum, Nesterov) on an ill-conditioned quadratic bowl.
+"""Section: faster optimizers (momentum, Nesterov, AdaGrad, RMSProp, Adam, Nadam, AdamW) on a quadratic bowl and small MLPs.
 
-Each test is one claim of dnnkit/catalog/optimizers.py; the claim's sentence is in its docstring. The design
-(bowl, budget, tolerance, rate grid, pilot seeds) is declared in that catalog's docstring.
+Each test is one claim of dnnkit/catalog/optimizers.py; the claim's sentence is in its docstring. The designs (bowl,
+budgets, tolerances, targets, rate grids, pilot seeds and the pilot numbers behind each chosen rate) are declared in
+that catalog's docstring.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
+from numpy.typing import ArrayLike
+from torch import nn
 
+from dnnkit import data
+from dnnkit.data import Split
+from dnnkit.experiment import ArmRuns, replace_fit
+from dnnkit.models import MLPConfig, build_mlp
 from dnnkit.quadratic import Bowl, best_rate, run_optimizer, sign_changes, steps_to_tolerance
-from dnnkit.stats import CONFIRMED
+from dnnkit.stats import CONFIRMED, Decision
+from dnnkit.training import FitConfig
+from dnnkit.training import fit as train
 
 BOWL = Bowl(kappa=100.0, dim=2)
 STEPS, TOL = 3000, 1e-6
@@ -65,7 +77,7 @@ def test_nesterov_beats_momentum(claim):
 
 
 @pytest.mark.claim("momentum-near-one-oscillates")
-def test_momentum_near_one_oscillates(claim):
+def test_momentum_near_one_oscillates(claim, digits):
     """With momentum close to 1 the optimizer overshoots, comes back and oscillates many times before stabilizing at
     the minimum: momentum 0.99999 crosses the minimum far more often and needs far more steps than 0.9 (which is
     a good default)."""
@@ -78,4 +90,204 @@ def test_momentum_near_one_oscillates(claim):
     more = claim.decide(crossings["near one"], crossings["default"], kind="directional", direction="greater",
                         delta=1.0, arms=("momentum 0.99999", "momentum 0.9"),
                         label="zero crossings of the long axis before settling")
-    assert (slower.verdict, more.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    mlp = momentum_on_mlp(claim, digits)
+    assert [d.verdict for d in (slower, more, *mlp)] == [CONFIRMED] * 4, claim.decisions
+
+
+# ------------------------------------------------------------------------------------------- MLP claims
+# Designs and the pilot numbers behind every rate below: dnnkit/catalog/optimizers.py.
+
+MOMENTUM_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu")
+MOMENTUM_FIT = FitConfig(epochs=12, batch_size=64, optimizer="momentum", target=("val_acc", 0.9))
+MOMENTUM_RATES = {0.99999: 0.01, 0.9: 0.1}
+
+ADAGRAD_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=6, width=32, activation="elu")
+ADAGRAD_FIT = FitConfig(epochs=30, batch_size=128)
+ADAGRAD_RATES = {"adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}
+ADAGRAD_TRAIN_N = 512
+
+BLOBS_NET = MLPConfig(n_inputs=10, n_outputs=4, depth=1, width=32, activation="elu")
+BLOBS_FIT = FitConfig(epochs=30, batch_size=64, target=("train_loss", 0.15), stop_at_target=True)
+BLOBS_RATES = {"sgd": 1.0, "rmsprop": 0.03, "adam": 0.1, "nadam": 0.1}
+
+DECAY_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu")
+DECAY_FIT = FitConfig(epochs=10, batch_size=64, lr=1e-3)
+DECAY = {"Adam + L2": ("adam", 0.1), "AdamW": ("adamw", 3.0)}
+LOSS_SCALES = (1.0, 100.0)  # the data loss's gradient x1 and x100
+
+
+def train_optimizers(claim, split: Split, net: MLPConfig, fit: FitConfig, arms: dict[str, dict]) -> dict[str, ArmRuns]:
+    """Train one net per arm, each arm's FitConfig = `fit` with that arm's changes (optimizer, rate...)."""
+    return claim.train({arm: net for arm in arms}, split, {arm: replace_fit(fit, **changes) for arm, changes in arms.items()})
+
+
+def difference_sign_changes(values: ArrayLike) -> int:
+    """How often a curve switches between going up and going down (non-finite and flat steps skipped)."""
+    d = np.diff(np.asarray(values, dtype=float))
+    d = d[np.isfinite(d) & (d != 0)]
+    return int(np.count_nonzero(np.signbit(d[1:]) != np.signbit(d[:-1])))
+
+
+def momentum_on_mlp(claim, digits: Split) -> list[Decision]:
+    """The MLP half of momentum-near-one-oscillates (an amendment: see the catalog)."""
+    runs = train_optimizers(claim, digits, MOMENTUM_NET, MOMENTUM_FIT, {
+        f"MLP momentum {beta:g}": {"lr": lr, "optimizer_params": {"momentum": beta}} for beta, lr in MOMENTUM_RATES.items()})
+    near, default = runs["MLP momentum 0.99999"], runs["MLP momentum 0.9"]
+    flips = {arm: [difference_sign_changes(r.history["train_loss"]) for r in runs[arm].results] for arm in runs}
+    claim.note(mlp_rates={f"momentum {b:g}": lr for b, lr in MOMENTUM_RATES.items()}, mlp_loss_sign_changes=flips,
+               mlp_final_val_acc={arm: [round(v, 3) for v in r.values("val_acc", "last")] for arm, r in runs.items()})
+    arms = ("MLP momentum 0.99999", "MLP momentum 0.9")
+    return [claim.decide(near.epochs_to_target(), default.epochs_to_target(), kind="time_to_target", direction="greater",
+                         delta=1.0, arms=arms, label="MLP on digits: epochs to val acc 0.9 (+inf if never)"),
+            claim.decide(flips[arms[0]], flips[arms[1]], kind="directional", direction="greater", delta=1.0, arms=arms,
+                         label="MLP on digits: sign changes of the per-epoch training-loss differences")]
+
+
+class EffectiveStep:
+    """after_step callback: the median over all weights of lr / (sqrt(s) + eps) after every step, where s is
+    AdaGrad's running sum of squared gradients (decay None) or RMSProp's moving average of them (decay rho).
+
+    It recomputes s from the gradients fit leaves on the parameters, because fit does not hand out its optimizer.
+    One trace per run: a new model object starts a new trace.
+    """
+
+    def __init__(self, lr: float, decay: float | None = None, eps: float = 1e-10):
+        self.lr, self.decay, self.eps = lr, decay, eps
+        self.traces: list[list[float]] = []
+        self._model, self._s = None, []
+
+    def __call__(self, model: nn.Module) -> None:
+        params = [p for p in model.parameters() if p.requires_grad]
+        if model is not self._model:
+            self._model, self._s = model, [torch.zeros_like(p) for p in params]
+            self.traces.append([])
+        with torch.no_grad():
+            for s, p in zip(self._s, params, strict=True):
+                g = torch.zeros_like(p) if p.grad is None else p.grad
+                if self.decay is None:
+                    s.addcmul_(g, g)
+                else:
+                    s.mul_(self.decay).addcmul_(g, g, value=1 - self.decay)
+            steps = torch.cat([(self.lr / (s.sqrt() + self.eps)).flatten() for s in self._s])
+        self.traces[-1].append(float(steps.median()))
+
+    def log10_change(self, start: int) -> list[float]:
+        """Per run, log10(effective step at the last step / at step `start`)."""
+        return [math.log10(t[-1] / t[start]) for t in self.traces]
+
+
+class _ScaleGrad(torch.autograd.Function):
+    """Identity forward; multiplies the incoming gradient by a constant in backward."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return grad * ctx.scale, None
+
+
+class GradScaled(nn.Module):
+    """A net whose logits pass their gradient back `scale` times larger: the parameter updates are those of training
+    on scale x loss, while the forward pass, the logged losses and an optimizer's own L2 term are unchanged."""
+
+    def __init__(self, net: nn.Module, scale: float):
+        super().__init__()
+        self.net, self.scale = net, scale
+
+    @property
+    def head(self) -> nn.Linear:  # fit checks labels against the head's width
+        return self.net.head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _ScaleGrad.apply(self.net(x), self.scale)
+
+
+def train_loss_scaled(claim, split: Split, arm: str, fit: FitConfig, scale: float) -> ArmRuns:
+    """One arm over the claim's seeds with the data loss's gradient scaled by `scale`; runs are recorded."""
+    seeds = claim.seeds()
+    results = [train(GradScaled(build_mlp(DECAY_NET, generator=s.generator("init")), scale), split, fit, s) for s in seeds]
+    runs = ArmRuns(arm, DECAY_NET, fit, seeds, results)
+    claim.record_runs(runs)
+    return runs
+
+
+def parameter_norm(model: nn.Module) -> float:
+    """L2 norm of all parameters together (weights and biases: both optimizers decay both)."""
+    return float(torch.cat([p.detach().flatten() for p in model.parameters()]).norm())
+
+
+def first_examples(split: Split, n: int) -> Split:
+    """The first n training examples (the split is already shuffled and stratified); validation unchanged."""
+    return replace(split, X_train=split.X_train[:n], y_train=split.y_train[:n],
+                   description=f"{split.description}; first {n} training examples")
+
+
+def ill_conditioned_blobs() -> Split:
+    """4 Gaussian classes, 10 features whose scales span 1e-3..1 (spread 3 decades, shifted down 1.5), raw."""
+    blobs = data.make_blobs_classification(1000, 10, 4, seed=0, scale_spread=3.0, class_sep=2.0)
+    shift = 10 ** -1.5  # no huge features: the smallest scale is what makes SGD slow, not exploding activations
+    return replace(blobs, X_train=blobs.X_train * shift, X_val=blobs.X_val * shift,
+                   description=f"{blobs.description}; scaled by 10^-1.5 (feature scales 1e-3 to 1)")
+
+
+@pytest.mark.claim("adagrad-stops-early")
+def test_adagrad_stops_early(claim, digits):
+    """AdaGrad's effective learning rate decays toward 0 (it divides by the root of all past squared gradients), so on
+    a deep-net task it stops too early: it stalls above the loss that RMSProp and Adam reach."""
+    split = first_examples(digits, ADAGRAD_TRAIN_N)
+    trackers = {"adagrad": EffectiveStep(ADAGRAD_RATES["adagrad"]),
+                "rmsprop": EffectiveStep(ADAGRAD_RATES["rmsprop"], decay=0.9, eps=1e-8)}  # torch's eps for each
+    runs = train_optimizers(claim, split, ADAGRAD_NET, ADAGRAD_FIT, {
+        opt: {"optimizer": opt, "lr": lr, "after_step": (trackers[opt],) if opt in trackers else ()}
+        for opt, lr in ADAGRAD_RATES.items()})
+    with np.errstate(divide="ignore"):
+        loss = {opt: np.log10(r.values("train_loss", "last")).tolist() for opt, r in runs.items()}
+    end_of_epoch_1 = math.ceil(ADAGRAD_TRAIN_N / ADAGRAD_FIT.batch_size) - 1
+    change = {opt: t.log10_change(end_of_epoch_1) for opt, t in trackers.items()}
+    claim.note(rates=ADAGRAD_RATES, log10_final_train_loss={k: [round(v, 2) for v in vs] for k, vs in loss.items()},
+               log10_effective_step_change={k: [round(v, 2) for v in vs] for k, vs in change.items()},
+               effective_step_seed0_every_10_steps={k: [f"{v:.3g}" for v in t.traces[0][::10]] for k, t in trackers.items()})
+    stalls = [claim.decide(loss["adagrad"], loss[rival], arms=("adagrad", rival),
+                           label=f"log10 final training loss: AdaGrad above {rival}") for rival in ("rmsprop", "adam")]
+    decays = claim.decide(change["adagrad"], change["rmsprop"], direction="less", delta=0.1, arms=("adagrad", "rmsprop"),
+                          label="effective step, log10(last step / end of epoch 1): AdaGrad below RMSProp")
+    assert [d.verdict for d in (*stalls, decays)] == [CONFIRMED] * 3, claim.decisions
+
+
+@pytest.mark.claim("adaptive-beats-sgd-ill-conditioned")
+def test_adaptive_beats_sgd_ill_conditioned(claim):
+    """On a badly scaled problem RMSProp, Adam and Nadam, which scale each parameter's step by its own gradient
+    history, reach a target loss in fewer steps than plain SGD."""
+    runs = train_optimizers(claim, ill_conditioned_blobs(), BLOBS_NET, BLOBS_FIT,
+                            {opt: {"optimizer": opt, "lr": lr} for opt, lr in BLOBS_RATES.items()})
+    claim.note(rates=BLOBS_RATES, sgd_final_train_loss=[round(v, 3) for v in runs["sgd"].values("train_loss", "last")])
+    verdicts = [claim.decide(runs[opt].epochs_to_target(), runs["sgd"].epochs_to_target(), arms=(opt, "sgd"),
+                             label=f"epochs to training loss 0.15: {opt} vs SGD").verdict
+                for opt in ("rmsprop", "adam", "nadam")]
+    assert verdicts == [CONFIRMED] * 3, claim.decisions
+
+
+@pytest.mark.claim("adamw-decouples-weight-decay")
+def test_adamw_decouples_weight_decay(claim, digits):
+    """AdamW's weight decay shrinks the weights independently of the gradient's scale, while L2 regularization added
+    to the loss under Adam is divided away by Adam's adaptive denominator, so its effect depends on how large the
+    loss's gradients are."""
+    log_norm = {}
+    for arm, (opt, decay) in DECAY.items():
+        fit = replace_fit(DECAY_FIT, optimizer=opt, optimizer_params={"weight_decay": decay})
+        for scale in LOSS_SCALES:
+            runs = train_loss_scaled(claim, digits, f"{arm}, loss x{scale:g}", fit, scale)
+            log_norm[arm, scale] = [math.log(parameter_norm(r.model)) for r in runs.results]
+    low, high = LOSS_SCALES
+    ratio = {arm: [h - lo for h, lo in zip(log_norm[arm, high], log_norm[arm, low], strict=True)] for arm in DECAY}
+    claim.note(weight_decay={arm: d for arm, (_, d) in DECAY.items()},
+               parameter_norm={f"{a}, loss x{s:g}": [round(math.exp(v), 3) for v in vs] for (a, s), vs in log_norm.items()},
+               log_norm_ratio_100_over_1={a: [f"{v:.2e}" for v in vs] for a, vs in ratio.items()})
+    coupled = claim.decide(ratio["Adam + L2"], ratio["AdamW"],
+                           label="log(norm at loss x100 / norm at loss x1): Adam + L2 above AdamW")
+    invariant = claim.decide(log_norm["AdamW", high], log_norm["AdamW", low], kind="equivalence", delta=0.01,
+                             arms=("AdamW, loss x100", "AdamW, loss x1"), label="AdamW: log parameter norm equal within 0.01")
+    assert (coupled.verdict, invariant.verdict) == (CONFIRMED, CONFIRMED), claim.decisions

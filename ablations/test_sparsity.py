@@ -37,20 +37,11 @@ def digits500(digits: Split) -> Split:
                    description=digits.description + ", 50 train examples per class")
 
 
-def _register_ftrl() -> None:
-    # FitConfig names optimizers through dnnkit.optimizers, which does not list FTRL yet.
-    from dnnkit.ftrl import Ftrl
-    from dnnkit.optimizers import OPTIMIZERS
-
-    OPTIMIZERS.setdefault("ftrl", lambda params, lr, **kw: Ftrl(params, lr=lr, **kw))
-
-
 @pytest.mark.claim("l1-gives-sparsity")
 def test_l1_gives_sparsity(claim, digits500):
     """Applying a strong l1 regularization during training pushes the optimizer to zero out as many weights as it
     can: it leaves a much larger fraction of near-zero weights than l2 or no penalty; FTRL (dual averaging) with l1
     gives exact zeros."""
-    _register_ftrl()
     fits = {"no penalty": FIT, "l2 1e-3": replace_fit(FIT, penalty=L2), "l1 1e-3": replace_fit(FIT, penalty=L1),
             "FTRL + l1": FTRL_L1}
     runs = claim.train(dict.fromkeys(fits, NET), digits500, fits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,9 +35,10 @@ def find_lr(model: nn.Module | Callable[[], nn.Module], split, *, optimizer: str
             lr_max: float = 10.0, steps: int | None = None, batch_size: int = 32, seeds: RunSeeds | None = None,
             smoothing: float = 0.98, explode: float = 4.0, **optimizer_params) -> LRFinderResult:
     """Exponentially growing rate over `steps` batches (default: one epoch); see the module docstring."""
-    if not (0 < lr_min < lr_max and math.isfinite(lr_max)):
+    rates_ok = all(isinstance(r, numbers.Real) and not isinstance(r, bool) for r in (lr_min, lr_max))
+    if not (rates_ok and 0 < lr_min < lr_max and math.isfinite(lr_max)):
         raise ValueError(f"find_lr: lr_min={lr_min!r}, lr_max={lr_max!r}; allowed: 0 < lr_min < lr_max < inf")
-    if not (isinstance(batch_size, int) and batch_size > 0):
+    if not (isinstance(batch_size, int) and not isinstance(batch_size, bool) and batch_size > 0):
         raise ValueError(f"find_lr: batch_size={batch_size!r}; allowed: an integer > 0")
     if not (0 <= smoothing < 1):
         raise ValueError(f"find_lr: smoothing={smoothing!r}; allowed: 0 <= smoothing < 1")

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 import torch
 
+from .ftrl import Ftrl
+
 _RANGES = {
     "momentum": (0.0, 1.0, "0 <= momentum <= 1"),
     "weight_decay": (0.0, math.inf, "weight_decay >= 0"),
@@ -17,15 +19,24 @@ _RANGES = {
 }
 
 
+def _is_number(value: object) -> bool:
+    """A real number, not a bool (True would pass as momentum 1) and not NaN."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
+
+
 def _check(name: str, params: dict) -> None:
     for key, value in params.items():
         if key in _RANGES:
             lo, hi, text = _RANGES[key]
-            if not (lo <= value <= hi):
+            if not (_is_number(value) and lo <= value <= hi):
                 raise ValueError(f"optimizer {name!r}: {key}={value!r} is out of range; allowed: {text}")
         if key == "betas":
-            if len(value) != 2 or not all(0 <= b < 1 for b in value):
+            pair = tuple(value) if isinstance(value, (tuple, list)) else ()
+            if len(pair) != 2 or not all(_is_number(b) and 0 <= b < 1 for b in pair):
                 raise ValueError(f"optimizer {name!r}: betas={value!r}; allowed: two values in [0, 1)")
+    if name == "nesterov" and params.get("momentum", 0.9) == 0:
+        # torch's own message ("requires a momentum and zero dampening") does not say what is allowed.
+        raise ValueError("optimizer 'nesterov': momentum=0 is not allowed; allowed: 0 < momentum <= 1")
 
 
 def _sgd(params, lr, momentum=0.0, **kw):
@@ -42,11 +53,13 @@ OPTIMIZERS = {
     "adamax": lambda p, lr, **kw: torch.optim.Adamax(p, lr=lr, **kw),
     "nadam": lambda p, lr, **kw: torch.optim.NAdam(p, lr=lr, **kw),
     "adamw": lambda p, lr, **kw: torch.optim.AdamW(p, lr=lr, **kw),
+    "ftrl": lambda p, lr, **kw: Ftrl(p, lr=lr, **kw),
 }
 
 
 def make_optimizer(name: str, params: Iterable, lr: float, **hyper) -> torch.optim.Optimizer:
-    """An optimizer by name ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamax', 'nadam', 'adamw').
+    """An optimizer by name ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamax', 'nadam', 'adamw',
+    'ftrl').
 
     RMSProp's decay defaults to 0.9 (the chapter's rho; torch's default alpha is 0.99).
     """

@@ -4,6 +4,8 @@ Plug one into `FitConfig(schedule=..., schedule_per_step=...)`. t is the schedul
 fit steps the schedule once per epoch (the default), batches with `schedule_per_step=True`; s is in the same
 unit. η0 is the optimizer's learning rate (FitConfig.lr). All are torch schedulers (LambdaLR or torch's own
 classes), so their state goes into checkpoints and a resumed run continues at the right step.
+`make_schedule(name, **params)` builds one by name; an unknown name or an out-of-range value raises ValueError
+naming the value and what is allowed.
 
 - power(s, c):               η(t) = η0 / (1 + t/s)^c
 - exponential(s):            η(t) = η0 · 0.1^(t/s)   (torch's ExponentialLR takes a per-step γ = 0.1^(1/s))
@@ -26,6 +28,7 @@ classes), so their state goes into checkpoints and a resumed run continues at th
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 
 import torch
@@ -34,8 +37,18 @@ from torch.optim import lr_scheduler
 Schedule = Callable[[torch.optim.Optimizer, int], object]
 
 
+def _is_number(value: object) -> bool:
+    """A finite real number and not a bool (True would pass as 1)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _positive(name: str, value: float, what: str = "a finite number > 0") -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+    if not (_is_number(value) and value > 0):
+        raise ValueError(f"schedule: {name}={value!r} is out of range; allowed: {what}")
+
+
+def _count(name: str, value: int, low: int, what: str) -> None:
+    if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
         raise ValueError(f"schedule: {name}={value!r} is out of range; allowed: {what}")
 
 
@@ -77,10 +90,12 @@ def piecewise_constant(boundaries: Sequence[int], values: Sequence[float]) -> Sc
 
 def performance(factor: float = 0.5, patience: int = 5, min_lr: float = 0.0) -> Schedule:
     """Multiply the rate by `factor` when the validation loss has not improved for `patience` epochs."""
-    if not (0 < factor < 1):
+    if not (_is_number(factor) and 0 < factor < 1):
         raise ValueError(f"performance: factor={factor!r}; allowed: 0 < factor < 1")
-    if not (isinstance(patience, int) and patience >= 0):
+    if not (isinstance(patience, int) and not isinstance(patience, bool) and patience >= 0):
         raise ValueError(f"performance: patience={patience!r}; allowed: an integer >= 0")
+    if not (_is_number(min_lr) and min_lr >= 0):
+        raise ValueError(f"performance: min_lr={min_lr!r}; allowed: a finite number >= 0")
     return lambda optimizer, steps_per_epoch: lr_scheduler.ReduceLROnPlateau(
         optimizer, mode="min", factor=factor, patience=patience, min_lr=min_lr)
 
@@ -103,13 +118,23 @@ def one_cycle_rate(t: int, total: int, max_lr: float, start_lr: float | None = N
     return max(lerp(2 * half, total, start_lr, last_lr), last_lr)
 
 
-def _total(epochs: int, steps_per_epoch: int, per_step: bool) -> int:
-    if not (isinstance(epochs, int) and epochs > 0):
-        raise ValueError(f"one_cycle: epochs={epochs!r}; allowed: an integer > 0")
+def _total(epochs: int, steps_per_epoch: int, per_step: bool, last_steps: int | None = None) -> int:
     total = epochs * (steps_per_epoch if per_step else 1)
     if total < 4:
         raise ValueError(f"one_cycle: {total} scheduler steps are too few for a cycle; allowed: >= 4")
+    if last_steps is not None and last_steps > total - 2:
+        raise ValueError(f"one_cycle: last_steps={last_steps} leaves no room for the cycle in {total} steps; "
+                         f"allowed: 1 <= last_steps <= {total - 2}")
     return total
+
+
+def _check_cycle(max_lr: float, epochs: int, **optional: float | None) -> None:
+    _positive("max_lr", max_lr)
+    if not (isinstance(epochs, int) and not isinstance(epochs, bool) and epochs > 0):
+        raise ValueError(f"one_cycle: epochs={epochs!r}; allowed: an integer > 0")
+    for name, value in optional.items():
+        if value is not None:
+            _positive(name, value)
 
 
 def one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, start_lr: float | None = None,
@@ -119,10 +144,12 @@ def one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, start_lr: fl
     Overrides the optimizer's rate (η0 is not used). Defaults: start max_lr/10, tail of total//10 + 1 steps,
     final rate start/1000.
     """
-    _positive("max_lr", max_lr)
+    _check_cycle(max_lr, epochs, start_lr=start_lr, last_lr=last_lr)
+    if last_steps is not None:
+        _count("last_steps", last_steps, 1, "an integer >= 1")
 
     def factory(optimizer, steps_per_epoch):
-        total = _total(epochs, steps_per_epoch, per_step)
+        total = _total(epochs, steps_per_epoch, per_step, last_steps)
         base = [group["lr"] for group in optimizer.param_groups]
 
         def rate(i):
@@ -136,7 +163,9 @@ def one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, start_lr: fl
 def torch_one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, div_factor: float = 10.0,
                     final_div_factor: float = 1000.0, last_fraction: float | None = None) -> Schedule:
     """torch's OneCycleLR configured as close to the chapter's 1cycle as it goes (see the module docstring)."""
-    _positive("max_lr", max_lr)
+    _check_cycle(max_lr, epochs, div_factor=div_factor, final_div_factor=final_div_factor)
+    if last_fraction is not None and not (_is_number(last_fraction) and 0 < last_fraction < 1):
+        raise ValueError(f"schedule: last_fraction={last_fraction!r} is out of range; allowed: 0 < last_fraction < 1")
 
     def factory(optimizer, steps_per_epoch):
         total = _total(epochs, steps_per_epoch, per_step)
@@ -147,3 +176,20 @@ def torch_one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, div_fa
                                        final_div_factor=final_div_factor, cycle_momentum=False)
 
     return factory
+
+
+SCHEDULES: dict[str, Callable[..., Schedule]] = {
+    "power": power, "exponential": exponential, "piecewise_constant": piecewise_constant, "performance": performance,
+    "one_cycle": one_cycle, "torch_one_cycle": torch_one_cycle,
+}
+
+
+def make_schedule(name: str, **params) -> Schedule:
+    """A schedule factory by name ('power', 'exponential', 'piecewise_constant', 'performance', 'one_cycle',
+    'torch_one_cycle') with its parameters, validated."""
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; allowed: {', '.join(sorted(SCHEDULES))}")
+    try:
+        return SCHEDULES[name](**params)
+    except TypeError as err:
+        raise ValueError(f"schedule {name!r} got bad parameters {params}: {err}") from None

@@ -12,6 +12,7 @@ from dnnkit import data, schedules
 from dnnkit.ftrl import Ftrl
 from dnnkit.lr_finder import find_lr
 from dnnkit.models import MLPConfig, build_mlp
+from dnnkit.optimizers import make_optimizer
 from dnnkit.quadratic import Bowl, run_optimizer, sign_changes, steps_to_tolerance
 from dnnkit.training import FitConfig, fit
 
@@ -145,6 +146,81 @@ def test_schedules_reject_bad_values(bad):
         bad()
 
 
+@pytest.mark.parametrize("bad, pattern", [
+    (lambda: schedules.performance(min_lr=-1e-3), r"min_lr=-0\.001; allowed: a finite number >= 0"),
+    (lambda: schedules.performance(factor="0.5"), r"factor='0\.5'; allowed: 0 < factor < 1"),
+    (lambda: schedules.performance(patience=True), r"patience=True; allowed: an integer >= 0"),
+    (lambda: schedules.exponential(s=True), r"s=True is out of range"),
+    (lambda: schedules.power(s=10, c=float("nan")), r"c=nan is out of range"),
+    (lambda: schedules.one_cycle(max_lr=-0.1, epochs=3), r"max_lr=-0\.1 is out of range; allowed: a finite number > 0"),
+    (lambda: schedules.one_cycle(max_lr=0.1, epochs=0), r"epochs=0; allowed: an integer > 0"),
+    (lambda: schedules.one_cycle(max_lr=0.1, epochs=3, start_lr=-0.01), r"start_lr=-0\.01 is out of range"),
+    (lambda: schedules.one_cycle(max_lr=0.1, epochs=3, last_steps=0), r"last_steps=0 is out of range"),
+    (lambda: schedules.torch_one_cycle(max_lr=0.1, epochs=3, div_factor=-1.0), r"div_factor=-1\.0 is out of range"),
+    (lambda: schedules.torch_one_cycle(max_lr=0.1, epochs=3, last_fraction=1.5), r"last_fraction=1\.5 .*0 < last_fraction < 1"),
+])
+def test_schedules_name_the_bad_value(bad, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        bad()
+
+
+def test_one_cycle_tail_must_leave_room_for_the_cycle():
+    factory = schedules.one_cycle(max_lr=0.1, epochs=2, last_steps=9)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    with pytest.raises(ValueError, match=r"last_steps=9 leaves no room for the cycle in 10 steps; allowed: 1 <= last_steps <= 8"):
+        factory(opt, 5)
+
+
+def test_make_schedule_by_name():
+    assert lrs(schedules.make_schedule("exponential", s=20), 30) == pytest.approx(lrs(schedules.exponential(s=20), 30))
+    assert lrs(schedules.make_schedule("one_cycle", max_lr=0.5, epochs=3), 30, steps_per_epoch=10) == pytest.approx(
+        lrs(schedules.one_cycle(max_lr=0.5, epochs=3), 30, steps_per_epoch=10))
+    with pytest.raises(ValueError, match=r"unknown schedule 'cosine'; allowed: exponential, one_cycle, performance, "
+                                         r"piecewise_constant, power, torch_one_cycle"):
+        schedules.make_schedule("cosine")
+    with pytest.raises(ValueError, match=r"schedule 'power' got bad parameters \{'gamma': 0\.5\}"):
+        schedules.make_schedule("power", gamma=0.5)
+    with pytest.raises(ValueError, match=r"s=-1 is out of range"):
+        schedules.make_schedule("power", s=-1)
+
+
+# ------------------------------------------------------------------------------------------ optimizers
+
+
+@pytest.mark.parametrize("name, hyper, pattern", [
+    ("momentum", {"momentum": "0.9"}, r"momentum='0\.9' is out of range; allowed: 0 <= momentum <= 1"),
+    ("sgd", {"momentum": True}, r"momentum=True is out of range"),
+    ("nesterov", {"momentum": float("nan")}, r"momentum=nan is out of range"),
+    ("nesterov", {"momentum": 1.01}, r"momentum=1\.01 is out of range; allowed: 0 <= momentum <= 1"),
+    ("nesterov", {"momentum": 0.0}, r"optimizer 'nesterov': momentum=0 is not allowed; allowed: 0 < momentum <= 1"),
+    ("adam", {"betas": 0.9}, r"betas=0\.9; allowed: two values in \[0, 1\)"),
+    ("adamw", {"betas": (0.9, 0.999, 0.5)}, r"betas=\(0\.9, 0\.999, 0\.5\); allowed: two values in \[0, 1\)"),
+    ("nadam", {"betas": (-0.1, 0.999)}, r"betas=\(-0\.1, 0\.999\); allowed"),
+    ("adamax", {"betas": (0.9, float("nan"))}, r"betas=\(0\.9, nan\); allowed"),
+    ("rmsprop", {"alpha": 1.5}, r"alpha=1\.5 is out of range; allowed: 0 <= alpha <= 1"),
+    ("adagrad", {"weight_decay": float("nan")}, r"weight_decay=nan is out of range; allowed: weight_decay >= 0"),
+])
+def test_optimizer_hyperparameters_name_the_bad_value(name, hyper, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        make_optimizer(name, [torch.nn.Parameter(torch.zeros(2))], 0.01, **hyper)
+
+
+@pytest.mark.parametrize("lr", [-0.01, 0.0, float("inf"), True, "0.01"])
+def test_optimizer_rejects_bad_learning_rates(lr):
+    with pytest.raises(ValueError, match=r"learning rate .* is not allowed; it must be a finite number > 0"):
+        make_optimizer("adam", [torch.nn.Parameter(torch.zeros(2))], lr)
+
+
+def test_optimizer_edges_of_the_allowed_ranges_build():
+    p = [torch.nn.Parameter(torch.zeros(2))]
+    assert make_optimizer("momentum", p, 0.1, momentum=1.0).param_groups[0]["momentum"] == 1.0
+    assert make_optimizer("sgd", p, 0.1, momentum=0).param_groups[0]["momentum"] == 0
+    assert make_optimizer("adam", p, 0.1, betas=[0.0, 0.0]).param_groups[0]["betas"] == (0.0, 0.0)
+    with pytest.raises(ValueError, match=r"unknown optimizer 'lamb'; allowed: adagrad, adam, adamax, adamw, momentum, "
+                                         r"nadam, nesterov, rmsprop, sgd"):
+        make_optimizer("lamb", p, 0.1)
+
+
 @pytest.fixture(scope="module")
 def small_digits():
     split = data.load_digits(seed=0)
@@ -182,6 +258,18 @@ def test_find_lr_on_digits_restores_weights_and_suggests_in_range(small_digits):
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     with pytest.raises(ValueError, match="lr_min"):
         find_lr(model, small_digits, lr_min=1.0, lr_max=0.1)
+
+
+@pytest.mark.parametrize("kw, pattern", [
+    ({"lr_min": "1e-5"}, r"lr_min='1e-5', lr_max=10\.0; allowed: 0 < lr_min < lr_max < inf"),
+    ({"lr_min": -1e-5}, r"lr_min=-1e-05"), ({"lr_max": float("inf")}, r"lr_max=inf"),
+    ({"batch_size": 0}, r"batch_size=0; allowed: an integer > 0"), ({"smoothing": 1.0}, r"smoothing=1\.0"),
+    ({"explode": 1.0}, r"explode=1\.0; allowed: a factor > 1"), ({"steps": 1}, r"steps=1; allowed: an integer >= 2"),
+    ({"optimizer": "lbfgs"}, r"unknown optimizer 'lbfgs'"),
+])
+def test_find_lr_rejects_bad_settings(small_digits, kw, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        find_lr(build_mlp(NET, generator=torch.Generator().manual_seed(0)), small_digits, **kw)
 
 
 # -------------------------------------------------------------------------------------- quadratic bowl
