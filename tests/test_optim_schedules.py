@@ -216,7 +216,7 @@ def test_optimizer_edges_of_the_allowed_ranges_build():
     assert make_optimizer("momentum", p, 0.1, momentum=1.0).param_groups[0]["momentum"] == 1.0
     assert make_optimizer("sgd", p, 0.1, momentum=0).param_groups[0]["momentum"] == 0
     assert make_optimizer("adam", p, 0.1, betas=[0.0, 0.0]).param_groups[0]["betas"] == (0.0, 0.0)
-    with pytest.raises(ValueError, match=r"unknown optimizer 'lamb'; allowed: adagrad, adam, adamax, adamw, momentum, "
+    with pytest.raises(ValueError, match=r"unknown optimizer 'lamb'; allowed: adagrad, adam, adamax, adamw, ftrl, momentum, "
                                          r"nadam, nesterov, rmsprop, sgd"):
         make_optimizer("lamb", p, 0.1)
 
