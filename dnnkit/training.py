@@ -153,10 +153,16 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     X, y = split.X_train, split.y_train
     check_features(X, "X_train")
     check_features(split.X_val, "X_val")
-    n_out = model.head.out_features if hasattr(model, "head") else None
-    if n_out is not None:
-        check_labels(y, n_out)
-        check_labels(split.y_val, n_out)
+    head = getattr(model, "head", None)
+    if isinstance(head, nn.Linear):
+        n_out = head.out_features
+    else:  # any other model: its output width from one eval-mode forward pass (a CPU run would die in an IndexError)
+        was_training = model.training
+        with torch.no_grad():
+            n_out = int(model.eval()(X[:2]).shape[-1])
+        model.train(was_training)
+    check_labels(y, n_out)
+    check_labels(split.y_val, n_out)
     device = X.device
     data_seed = seeds.data if seeds else 0
     if seeds is not None:

@@ -1041,3 +1041,11 @@ def test_fit_leaves_frozen_parameters_out_and_refuses_a_fully_frozen_model(small
 def test_configs_reject_wrongly_typed_values_with_a_clear_error(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_fit_checks_labels_against_any_models_output_width(seeds):
+    split = D.load_digits(seed=0, labels=range(5, 10), relabel=False)
+    model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 5))
+    with pytest.raises(ValueError, match=r"labels \[5, 6, 7, 8, 9\] are outside the range of a 5-way output head"):
+        T.fit(model, split, T.FitConfig(epochs=1), seeds)
+    assert model.training  # the width probe restores the mode it found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from .. import stats
 from ..claims import Claim
 from ..experiment import ArmRuns, train_arms
+from ..provenance import json_safe
 from ..seeds import RunSeeds, derive_seed, run_seeds
 
 _DECIDERS = {
@@ -23,21 +23,7 @@ _DECIDERS = {
 }
 
 
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: non-finite floats become strings so the record survives json.dumps(allow_nan=False)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return [_clean(v) for v in sorted(value, key=repr)]
-    if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars, torch tensors
-        return _clean(value.tolist())
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
+_clean = json_safe
 
 
 class ClaimRun:

@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import platform
-import subprocess
 import sys
 
 import pytest
 
-from .. import __version__, stats
+from .. import stats
 from ..claims import registry
+from ..provenance import machine
 from . import storage, table
 
 EVIDENCE_KEY = "dnnkit_claim"
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _git_commit(root: str) -> str:
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True,
-                               text=True, timeout=5).stdout.strip()
-        return (sha or "unknown") + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def _workers(config: pytest.Config) -> str:
@@ -46,16 +23,8 @@ def _workers(config: pytest.Config) -> str:
 
 def provenance(config: pytest.Config, device: str) -> dict:
     """Who, what and where: versions, hardware, commit, date, profile and seed base of this run."""
-    import numpy
-    import scipy
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if device == "cuda" else None
     return {
-        "dnnkit": __version__, "torch": torch.__version__, "python": platform.python_version(),
-        "numpy": numpy.__version__, "scipy": scipy.__version__, "cpu": _cpu_model(), "gpu": gpu, "device": device,
-        "torch_threads": torch.get_num_threads(), "workers": _workers(config),
-        "git_commit": _git_commit(str(config.rootpath)), "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **machine(device, config.rootpath), "workers": _workers(config),
         "profile": config.getoption("--profile"), "seed_base": config.getoption("--seed-base"),
         "seeds_override": config.getoption("--seeds"), "argv": sys.argv[1:],
     }
