@@ -29,6 +29,9 @@ from dnnkit.transfer import (
     source_config,
 )
 
+# The section's claims share one training of the exercise per process: keep them on one xdist worker.
+pytestmark = pytest.mark.xdist_group("transfer")
+
 STEPS = ("step2_frozen5", "step3_cached", "step4_frozen4", "step5_unfreeze2", "scratch")
 
 
