@@ -1,19 +1,26 @@
 """Experiments as pure functions of (config, seeds) -> results: train one arm over its seeds, or several arms.
 
-This is the one place the harness trains models, so the batched ensemble can replace the sequential path
-without touching a claim test; `mode` records which path ran.
+This is the one place the harness trains models. By default an arm's seeds train together as one batched ensemble
+(dnnkit.ensemble: each member bitwise equal to its sequential run on CPU); experiments the ensemble cannot match
+train seed after seed. `ArmRuns.mode` records which path ran ("ensemble" or "sequential") and the evidence carries
+it; `extra["ensemble_fallback"]` says why an arm fell back. DNNKIT_TRAIN_MODE=sequential (or ensemble) forces a
+path for the whole process, e.g. to compare the two.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
 
+from . import ensemble
 from .models import MLPConfig, build_mlp
 from .seeds import RunSeeds
 from .training import FitConfig, FitResult, fit
+
+TRAIN_MODES = ("auto", "ensemble", "sequential")
 
 
 @dataclass
@@ -36,25 +43,56 @@ class ArmRuns:
         return [r.epochs_to_target for r in self.results]
 
 
+def _train_mode(mode: str | None) -> str:
+    mode = mode or os.environ.get("DNNKIT_TRAIN_MODE") or "auto"
+    if mode not in TRAIN_MODES:
+        raise ValueError(f"training mode {mode!r} (argument or DNNKIT_TRAIN_MODE); allowed: {', '.join(TRAIN_MODES)}")
+    return mode
+
+
 def train_arm(arm: str, config: MLPConfig, split, fit_config: FitConfig, seeds: Sequence[RunSeeds],
-              on_run: Callable[[int], None] | None = None) -> ArmRuns:
-    """Train one configuration once per seed; init comes from each seed's init stream."""
+              on_run: Callable[[int], None] | None = None, mode: str | None = None) -> ArmRuns:
+    """Train one configuration once per seed; init comes from each seed's init stream.
+
+    mode "auto" (the default) trains the seeds as one ensemble when `ensemble.unsupported_reason` allows it and
+    there are at least two seeds, else sequentially; "ensemble" insists (ValueError if it cannot); "sequential"
+    never batches. Results are the same either way (bitwise on CPU), only faster as an ensemble.
+    """
+    mode = _train_mode(mode)
+    seeds = list(seeds)
+    reason = None
+    if mode != "sequential":
+        device = split.X_train.device
+        reason = ("a single seed" if mode == "auto" and len(seeds) < 2
+                  else ensemble.unsupported_reason(config, fit_config, device))
+        if reason is None:
+            try:
+                results = ensemble.fit_ensemble(config, split, fit_config, seeds)
+            except ensemble.Unsupported as err:
+                reason = str(err)
+            else:
+                for i in range(len(seeds)) if on_run else ():
+                    on_run(i)
+                return ArmRuns(arm, config, fit_config, seeds, results, mode="ensemble")
+        if mode == "ensemble":
+            raise ValueError(f"arm {arm!r} cannot train as an ensemble: {reason}")
     results = []
     for i, s in enumerate(seeds):
         model = build_mlp(config, generator=s.generator("init"), device=split.X_train.device)
         results.append(fit(model, split, fit_config, s))
         if on_run:
             on_run(i)
-    return ArmRuns(arm, config, fit_config, list(seeds), results)
+    return ArmRuns(arm, config, fit_config, seeds, results, extra={"ensemble_fallback": reason} if reason else {})
 
 
 def train_arms(arms: Mapping[str, MLPConfig], split, fit_config: FitConfig | Mapping[str, FitConfig],
-               seeds: Sequence[RunSeeds], on_run: Callable[[int], None] | None = None) -> dict[str, ArmRuns]:
+               seeds: Sequence[RunSeeds], on_run: Callable[[int], None] | None = None,
+               mode: str | None = None) -> dict[str, ArmRuns]:
     """Train every arm on the same seeds (common random numbers: same init stream and data order)."""
     out = {}
     for name, config in arms.items():
         fc = fit_config[name] if isinstance(fit_config, Mapping) else fit_config
-        out[name] = train_arm(name, config, split, fc, seeds, on_run)
+        out[name] = train_arm(name, config, split, fc, seeds, on_run, mode)
     return out
 
 

@@ -928,7 +928,7 @@ def test_train_arms_share_seeds_and_pair_runs(small):
     runs = E.train_arms(arms, small, T.FitConfig(epochs=2, batch_size=64), seeds)
     assert list(runs) == ["a", "a_again", "bias"]
     for name, r in runs.items():
-        assert r.arm == name and r.seeds == seeds and r.mode == "sequential"
+        assert r.arm == name and r.seeds == seeds and r.mode == "ensemble"
         assert len(r.results) == 2
         vals = r.values("val_acc")
         assert len(vals) == 2 and all(0 <= v <= 1 for v in vals)

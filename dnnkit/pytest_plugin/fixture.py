@@ -70,7 +70,8 @@ class ClaimRun:
         for rep, (s, r) in enumerate(zip(arm_runs.seeds, arm_runs.results, strict=True)):
             self.runs.append({"arm": arm_runs.arm, "rep": rep, "seeds": s.as_dict(), "mode": arm_runs.mode,
                               "diverged": r.diverged, "epochs": len(r.history), "best_epoch": r.best_epoch,
-                              "epochs_to_target": r.epochs_to_target, "train_time_s": r.train_time_s})
+                              "epochs_to_target": r.epochs_to_target, "train_time_s": r.train_time_s,
+                              "ensemble_fallback": arm_runs.extra.get("ensemble_fallback")})
             for row in r.history.to_dict("records"):
                 self.history.append({"arm": arm_runs.arm, "rep": rep, **row})
 

@@ -1,0 +1,188 @@
+"""Benchmark: K seeds as one batched ensemble versus K sequential fits, and dnnkit's fit versus a hand-written loop.
+
+    python benchmarks/bench_ensemble.py [--k 16] [--epochs 2] [--batch-size 32] [--rounds 7] [--out PATH]
+
+Workload: the 5 x 100 ELU MLP (He init) on scikit-learn's digits (1437 training rows), Adam lr 1e-3. Every number
+printed is a ratio of candidates timed interleaved in this one process (round r runs them in an order rotated by r,
+dnnkit.timing.interleaved_rounds), so load drifting on a shared machine hits every candidate alike. Torch runs one
+thread (as each pytest-xdist worker does); the clock is the process's CPU time, which other processes' load does not
+inflate (wall-clock ratios are recorded too). Goals (issue 8): ensemble >= 5x faster than sequential; fit's
+overhead over the hand-written loop <= 5%.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from dnnkit import data  # noqa: E402
+from dnnkit.ensemble import fit_ensemble  # noqa: E402
+from dnnkit.experiment import train_arm  # noqa: E402
+from dnnkit.models import MLPConfig, build_mlp  # noqa: E402
+from dnnkit.seeds import run_seeds  # noqa: E402
+from dnnkit.timing import interleaved_rounds, ratio_summary  # noqa: E402
+from dnnkit.training import FitConfig, fit  # noqa: E402
+
+NET = MLPConfig(n_inputs=64, n_outputs=10, depth=5, width=100, activation="elu")
+GOALS = {"ensemble_speedup": 5.0, "fit_overhead": 0.05}
+
+
+def hand_loop(split: data.Split, epochs: int, batch_size: int, lr: float, seed: int) -> None:
+    """The minimal PyTorch loop a practitioner writes: shuffle, slice, step; evaluate the validation set per epoch."""
+    model = build_mlp(NET, generator=torch.Generator().manual_seed(seed))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    order = torch.Generator().manual_seed(seed)
+    X, y = split.X_train, split.y_train
+    for _ in range(epochs):
+        model.train()
+        perm = torch.randperm(len(X), generator=order)
+        for start in range(0, len(X), batch_size):
+            idx = perm[start:start + batch_size]
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            logits = model(split.X_val)
+            F.cross_entropy(logits, split.y_val).item(), (logits.argmax(1) == split.y_val).float().mean().item()
+
+
+def timed(fns: dict[str, Callable[[], object]], rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Interleaved rounds of whole training jobs: CPU seconds per job (the ratio's clock) and wall seconds alongside."""
+    wall: dict[str, list[float]] = {name: [] for name in fns}
+
+    def job(name: str, fn: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            t0 = time.perf_counter()
+            with torch.enable_grad():  # interleaved_rounds times under no_grad; training needs autograd
+                fn()
+            wall[name].append(time.perf_counter() - t0)
+        return run
+
+    cpu = interleaved_rounds({name: job(name, fn) for name, fn in fns.items()}, rounds=rounds, inner=1, warmup=1,
+                             timer=time.process_time)
+    return cpu, {name: times[-rounds:] for name, times in wall.items()}  # drop the warmup calls
+
+
+def summary(cpu: dict[str, list[float]], wall: dict[str, list[float]], a: str, b: str) -> dict[str, float]:
+    """Median per-round ratio a/b (CPU clock, with quartiles) and the same ratio on the wall clock."""
+    out = ratio_summary(cpu[a], cpu[b])
+    out["median_ratio_wall"] = float(np.median(np.asarray(wall[a]) / np.asarray(wall[b])))
+    return out
+
+
+def provenance() -> dict[str, object]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else None
+    return {"torch": torch.__version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
+            "cpu": cpu, "cores": os.cpu_count(), "git_commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
+
+
+def run(k: int, epochs: int, batch_size: int, rounds: int) -> dict[str, object]:
+    torch.set_num_threads(1)
+    split = data.load_digits(seed=0)
+    fc = FitConfig(epochs=epochs, batch_size=batch_size, optimizer="adam", lr=1e-3)
+    seeds = [run_seeds(0, "bench-ensemble", rep) for rep in range(k)]
+    # 1. K seeds: sequential fits vs one ensemble (the harness's default), and the ensemble with a fused Adam.
+    ens_cpu, ens_wall = timed({
+        "sequential": lambda: train_arm("seq", NET, split, fc, seeds, mode="sequential"),
+        "ensemble": lambda: train_arm("ens", NET, split, fc, seeds, mode="ensemble"),
+        "ensemble, fused Adam": lambda: fit_ensemble(NET, split, fc, seeds, exact=False),
+    }, rounds)
+    # 2. One seed: dnnkit's fit vs the hand-written loop (same model, data, batch size, optimizer, per-epoch eval).
+    s = seeds[0]
+    fit_cpu, fit_wall = timed({
+        "fit": lambda: fit(build_mlp(NET, generator=s.generator("init")), split, fc, s),
+        "hand loop": lambda: hand_loop(split, epochs, batch_size, 1e-3, s.init),
+    }, rounds * 2)
+    per_member = {name: [t / k for t in ts] for name, ts in ens_cpu.items()}
+    return {
+        "workload": {"k": k, "epochs": epochs, "batch_size": batch_size, "rounds": rounds, "net": "5x100 ELU, He init",
+                     "data": f"digits, {len(split.X_train)} train / {len(split.X_val)} val", "optimizer": "adam 1e-3"},
+        "provenance": provenance(),
+        "goals": GOALS,
+        "ratios": {
+            "sequential / ensemble": summary(ens_cpu, ens_wall, "sequential", "ensemble"),
+            "sequential / ensemble (fused Adam)": summary(ens_cpu, ens_wall, "sequential", "ensemble, fused Adam"),
+            "fit / hand loop": summary(fit_cpu, fit_wall, "fit", "hand loop"),
+            # Not paired (different rounds): a ratio of medians, for scale.
+            "ensemble per member / hand loop": {
+                "median_ratio": float(np.median(per_member["ensemble"]) / np.median(fit_cpu["hand loop"])),
+                "median_a_us": float(np.median(per_member["ensemble"]) * 1e6),
+                "median_b_us": float(np.median(fit_cpu["hand loop"]) * 1e6)},
+        },
+        "seconds_cpu": {**ens_cpu, **fit_cpu},
+        "seconds_wall": {**ens_wall, **fit_wall},
+    }
+
+
+def show(result: dict[str, object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    w = result["workload"]
+    table = Table(title=f"K={w['k']} seeds, {w['net']}, {w['data']}, batch {w['batch_size']}, {w['epochs']} epochs, "
+                        f"{w['rounds']} interleaved rounds, 1 thread (CPU-time ratios; wall in the last column)")
+    for col in ("comparison", "median ratio", "IQR", "median A (s)", "median B (s)", "goal", "wall ratio"):
+        table.add_column(col, justify="left" if col == "comparison" else "right")
+    goals = {"sequential / ensemble": f">= {GOALS['ensemble_speedup']:g}x",
+             "fit / hand loop": f"<= {1 + GOALS['fit_overhead']:.2f}"}
+    for name, r in result["ratios"].items():
+        iqr = f"{r['q25_ratio']:.2f}-{r['q75_ratio']:.2f}" if "q25_ratio" in r else "(ratio of medians)"
+        table.add_row(name, f"{r['median_ratio']:.2f}", iqr,
+                      f"{r['median_a_us'] / 1e6:.3f}", f"{r['median_b_us'] / 1e6:.3f}", goals.get(name, ""),
+                      f"{r['median_ratio_wall']:.2f}" if "median_ratio_wall" in r else "")
+    Console(width=max(Console().width, 150)).print(table)
+
+
+def write_json(result: dict[str, object], path: Path) -> None:
+    """Atomic write (temp file + rename): an interrupted run leaves the previous file whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as tmp:
+        json.dump(result, tmp, indent=2)
+    os.replace(tmp.name, path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--k", type=int, default=16, help="seeds trained together (default 16)")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs per training job (default 2)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=7,
+                        help="interleaved rounds (the fit comparison runs twice as many)")
+    parser.add_argument("--out", type=Path, default=Path("results/benchmarks/ensemble.json"))
+    args = parser.parse_args(argv)
+    for name in ("k", "epochs", "batch_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} {getattr(args, name)} is not allowed; it must be >= 1")
+    if args.rounds < 2:
+        parser.error(f"--rounds {args.rounds} is not allowed; it must be >= 2")
+    result = run(args.k, args.epochs, args.batch_size, args.rounds)
+    show(result)
+    write_json(result, args.out)
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,527 @@
+"""Batched multi-seed training: the K seeds of one MLPConfig train together as one stacked ensemble.
+
+Every state_dict entry of the K models is stacked into a [K, ...] tensor and the forward pass runs all members at
+once (torch.baddbmm for the Linear layers, one batch_norm call over K*C channels, per-member dropout masks). Each
+member reproduces its sequential `training.fit` run: init from its own "init" stream (the K models are built
+exactly as `build_mlp` builds them), the same batches (`epoch_permutation` of its own data seed), the same dropout
+masks (its own "dropout" stream, drawn in the same order as nn.Dropout draws them), and the same optimizer maths:
+the loss is the sum over members of each member's mean loss, so every gradient is per member, and the optimizers
+allowed here are elementwise, so one optimizer over the stacked tensors updates each member as its own optimizer
+would. Clipping by norm is computed per member. A member that stops (patience, target, divergence) is removed from
+the ensemble with its optimizer state, so it stops updating and costs nothing afterwards.
+
+dnnkit's own regularizers run batched too: a `regularization.Penalty` (l1/l2) adds each member's penalty to its
+loss, a `regularization.MaxNorm` after-step constraint rescales each member's rows. What cannot be matched exactly
+raises `Unsupported` before any training (the harness then trains sequentially): optimizers not known to be
+elementwise, other penalties and after-step callbacks (arbitrary code on one nn.Module), checkpoints,
+ReduceLROnPlateau (it steps on each member's own validation loss), PReLU/RReLU, and dropout off the CPU (CUDA's
+fused dropout draws from a Philox stream a per-member generator cannot reproduce).
+
+Bitwise equality. On CPU every member's weights, history and stopping epochs come out bitwise equal to its
+sequential run (tests/test_ensemble.py checks optimizers, layers, regularizers, stopping rules and odd shapes), so
+even chaotic runs (a rate at the edge of divergence) and verdicts match. That takes care in three places where a
+stacked kernel would round differently from the per-run one: MKL's GEMM for operands that are not 64-byte aligned
+(each member's block is padded to a 64-byte boundary), ATen's bmm for tiny or degenerate products (run per
+member), and the scalar tails of ATen's vectorized elementwise and batch-norm-backward loops (run per member when a
+member's size leaves one). The optimizers keep their default implementation for the same reason (fused kernels
+round differently). On other devices expect equality to float tolerance instead.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .models import MLP, MLPConfig, build_mlp
+from .regularization import MaxNorm, Penalty, layer_weights
+from .seeds import RunSeeds
+from .training import HIGHER_IS_BETTER, FitConfig, FitResult, epoch_permutation
+
+ELEMENTWISE_OPTIMIZERS = frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam",
+                                    "adamw", "ftrl"})
+# Stateless and elementwise: applying one module to a [K, b, C] tensor is applying it to each member.
+_ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.SELU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Identity)
+_FUSED = frozenset({"sgd", "momentum", "nesterov", "adagrad", "adam", "adamw"})  # torch has fused kernels for these
+_VECTOR_BLOCK = 64  # a multiple of ATen's elementwise block (2 x the widest float vector, AVX-512: 32)
+_ALPHA = 1.7580993408473766  # SELU's alpha * lambda: AlphaDropout's saturation value, as ATen writes it
+
+
+class Unsupported(Exception):
+    """This experiment cannot train as an ensemble that matches its sequential runs; the message says why."""
+
+
+def unsupported_reason(config: object, fit_config: FitConfig, device: str | torch.device = "cpu") -> str | None:
+    """Why (config, fit_config) cannot train as an ensemble, or None if it can (schedules are checked at setup)."""
+    if not isinstance(config, MLPConfig):
+        return f"model config {type(config).__name__} is not an MLPConfig"
+    if fit_config.optimizer not in ELEMENTWISE_OPTIMIZERS:
+        return f"optimizer {fit_config.optimizer!r} is not known to be elementwise"
+    if fit_config.penalty is not None and not isinstance(fit_config.penalty, Penalty):
+        return "FitConfig.penalty is a callable on one nn.Module (regularization.Penalty has a batched form)"
+    if not all(isinstance(c, MaxNorm) for c in fit_config.after_step):
+        return "FitConfig.after_step callbacks act on one nn.Module (regularization.MaxNorm has a batched form)"
+    if fit_config.checkpoint_dir is not None:
+        return "checkpoints are written per run"
+    if config.activation in ("prelu", "rrelu"):
+        return f"activation {config.activation!r} has parameters or draws random slopes"
+    has_dropout = any(config.dropout_rates()) or config.input_dropout > 0
+    if has_dropout and torch.device(device).type != "cpu":
+        return "dropout masks off the CPU come from a fused Philox kernel that per-member generators cannot reproduce"
+    return None
+
+
+# ------------------------------------------------------------------------------------------ the stacked net
+
+def _layers(model: MLP) -> list[tuple[str, nn.Module]]:
+    """MLP.forward's modules in call order, with their state_dict prefixes."""
+    layers = [(f"input.{i}", m) for i, m in enumerate(model.input)]
+    for j, block in enumerate(model.hidden):
+        layers += [(f"hidden.{j}.{i}", m) for i, m in enumerate(block)]
+    return [*layers, ("head", model.head)]
+
+
+class StackedMLP:
+    """K MLPs of one config as [K, ...] tensors keyed by state_dict name, with a batched forward pass."""
+
+    def __init__(self, models: Sequence[MLP]):
+        first = models[0]
+        # Weights padded so that each member's matrix is 64-byte aligned, as its own run's weight is (see _aligned).
+        self.params = {name: nn.Parameter(_aligned(torch.stack([dict(m.named_parameters())[name].detach()
+                                                                for m in models])))
+                       for name, _ in first.named_parameters()}
+        self.buffers = {name: torch.stack([dict(m.named_buffers())[name] for m in models])
+                        for name, _ in first.named_buffers()}
+        self.ops = [self._op(prefix, module) for prefix, module in _layers(first)]
+
+    @property
+    def k(self) -> int:
+        return next(iter(self.params.values())).shape[0]
+
+    def _op(self, prefix: str, module: nn.Module) -> Callable[[torch.Tensor, bool, list], torch.Tensor]:
+        p, buf = self.params, self.buffers
+        if isinstance(module, nn.Linear):
+            return lambda x, training, gens: _StackedLinear.apply(x, p[f"{prefix}.weight"], p[f"{prefix}.bias"])
+        if isinstance(module, nn.BatchNorm1d):
+            momentum, eps = module.momentum, module.eps
+
+            def batch_norm(x, training, gens):
+                args = (p[f"{prefix}.weight"], p[f"{prefix}.bias"], buf[f"{prefix}.running_mean"],
+                        buf[f"{prefix}.running_var"])
+                if not training:
+                    return _batch_norm_eval(x, *args, eps)
+                buf[f"{prefix}.num_batches_tracked"].add_(1)
+                return _StackedBatchNorm.apply(x, *args, momentum, eps)
+            return batch_norm
+        if isinstance(module, (nn.Dropout, nn.AlphaDropout)):
+            rate, alpha = module.p, isinstance(module, nn.AlphaDropout)
+
+            def dropout(x, training, gens):
+                return _dropout(x, rate, alpha, gens) if training and rate > 0 else x
+            return dropout
+        if isinstance(module, _ELEMENTWISE):
+            return partial(_elementwise, module)
+        raise Unsupported(f"layer {prefix} ({type(module).__name__}) has no batched form")
+
+    def forward(self, x: torch.Tensor, training: bool, gens: Sequence[torch.Generator] = ()) -> torch.Tensor:
+        """Logits [K, b, n_out] for inputs [K, b, n_in] (or [b, n_in] shared by every member)."""
+        if x.dim() == 2:
+            x = x.expand(self.k, *x.shape)
+        for op in self.ops:
+            x = op(x, training, gens)
+        return x
+
+    def member_state(self, i: int) -> dict[str, torch.Tensor]:
+        """Member i's state_dict (copies)."""
+        state = {name: t.detach()[i].clone() for name, t in self.params.items()}
+        state.update({name: t[i].clone() for name, t in self.buffers.items()})
+        return state
+
+    def keep(self, rows: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        """Drop the members not in `rows`, with their optimizer state (the Parameter objects stay the optimizer's)."""
+        for param in self.params.values():
+            old_shape = param.shape
+            param.data = _aligned(param.data[rows])
+            param.grad = None
+            state = optimizer.state.get(param, {})
+            for key, value in state.items():
+                if torch.is_tensor(value) and value.dim() > 0:
+                    if value.shape != old_shape:
+                        raise Unsupported(f"optimizer state {key!r} of shape {tuple(value.shape)} is not per element")
+                    state[key] = value[rows]
+        for name, t in self.buffers.items():
+            self.buffers[name] = t[rows]
+
+
+def _elementwise(module: nn.Module, x: torch.Tensor, training: bool, gens) -> torch.Tensor:
+    """module(x), per member when a member's size leaves a scalar tail in ATen's vectorized loop.
+
+    ATen computes the last numel % (2 x vector width) elements with scalar code, which may round differently from
+    the vector code (exp in ELU, SELU, GELU...); the stacked tensor would put those elements in vector lanes.
+    """
+    if x.dim() == 3 and x[0].numel() % _VECTOR_BLOCK:
+        return torch.stack([module(member) for member in x.unbind(0)])
+    return module(x)
+
+
+def _aligned(t: torch.Tensor) -> torch.Tensor:
+    """t, or a copy of it in which every member's block starts on a 64-byte boundary, as a fresh tensor does.
+
+    MKL's GEMM takes other code paths (that round differently) for operands that are not 64-byte aligned, and a
+    member's block inside a stacked tensor is aligned only when its size is a multiple of 64 bytes.
+    """
+    step = 64 // t.element_size()
+    if t.stride(0) % step == 0 and t.data_ptr() % 64 == 0:
+        return t
+    return _empty_aligned(t.shape, t).copy_(t)
+
+
+def _empty_aligned(shape: Sequence[int], like: torch.Tensor) -> torch.Tensor:
+    """An uninitialized [K, ...] tensor whose members are contiguous blocks starting on 64-byte boundaries."""
+    step = 64 // like.element_size()
+    block = math.prod(shape[1:])
+    stride = -(-block // step) * step
+    inner = [math.prod(shape[i + 1:]) for i in range(1, len(shape))]
+    return like.new_empty(shape[0] * stride).as_strided(tuple(shape), (stride, *inner))
+
+
+def _bmm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """bias + a @ b per member, computed as F.linear's addmm / mm computes it for one member.
+
+    Operands and result are 64-byte aligned per member (see _aligned). Below 400 multiply-adds per member ATen's
+    bmm switches to its own naive loop, which sums in another order than BLAS, and BLAS treats a product with a
+    dimension of 1 as a matrix-vector product: such products run per member.
+    """
+    k, m, n = a.shape[0], a.shape[1], b.shape[2]
+    if a.shape[2] * m * n < 400 or min(a.shape[2], m, n) == 1:
+        if bias is None:
+            return torch.stack([x @ y for x, y in zip(a, b, strict=True)])
+        return torch.stack([torch.addmm(c, x, y) for c, x, y in zip(bias, a, b, strict=True)])
+    out = _empty_aligned((k, m, n), a)
+    if bias is None:
+        return torch.bmm(_aligned(a), _aligned(b), out=out)
+    return torch.baddbmm(bias.unsqueeze(1), _aligned(a), _aligned(b), out=out)
+
+
+class _StackedLinear(torch.autograd.Function):
+    """K nn.Linear layers at once, with the GEMMs autograd runs for F.linear (same operand order and layout).
+
+    Autograd's own baddbmm backward would return the weight gradient transposed and copy it into .grad each step.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        x = _aligned(x)
+        ctx.save_for_backward(x, weight)
+        return _bmm(x, weight.transpose(1, 2), bias)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, weight = ctx.saved_tensors
+        grad = _aligned(grad)
+        grad_x = _bmm(grad, weight) if ctx.needs_input_grad[0] else None
+        grad_w = _bmm(grad.transpose(1, 2), x) if ctx.needs_input_grad[1] else None
+        grad_b = grad.sum(1) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_w, grad_b
+
+
+class _StackedBatchNorm(torch.autograd.Function):
+    """K BatchNorm1d layers: one batch_norm call over K*C channels forward (per-channel statistics, so each member
+    gets its own batch and running statistics), and the backward per member.
+
+    The backward kernel vectorizes across channels and handles the last C % width channels with scalar code that
+    rounds differently; one call per member keeps every member's gradient bitwise its sequential run's.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, momentum: float, eps: float):
+        k, b, c = x.shape
+        if c == 1:  # ATen reduces a single channel along another path than a channel among many: one call each
+            parts = [torch.ops.aten.native_batch_norm(xi.contiguous(), w, bi, rm, rv, True, momentum, eps)
+                     for xi, w, bi, rm, rv in zip(x, weight, bias, running_mean, running_var, strict=True)]
+            out, mean, invstd = (torch.stack(t) for t in zip(*parts, strict=True))
+        else:
+            # Channels K*C: per-channel statistics are per-member statistics; running statistics update in place.
+            flat = x.transpose(0, 1).reshape(b, k * c)
+            out, mean, invstd = torch.ops.aten.native_batch_norm(flat, weight.reshape(-1), bias.reshape(-1),
+                                                                 running_mean.view(-1), running_var.view(-1), True,
+                                                                 momentum, eps)
+            # Member-major and contiguous, as the next elementwise op must see each member's [b, C] block.
+            out = out.view(b, k, c).transpose(0, 1).contiguous()
+        ctx.save_for_backward(x, weight, mean.view(k, c), invstd.view(k, c))
+        ctx.eps = eps
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, mean, invstd = ctx.saved_tensors
+        parts = [torch.ops.aten.native_batch_norm_backward(g.contiguous(), xi, w, None, None, m, s, True, ctx.eps,
+                                                           [True, True, True])
+                 for g, xi, w, m, s in zip(grad, x, weight, mean, invstd, strict=True)]
+        grad_x, grad_w, grad_b = (torch.stack(t) for t in zip(*parts, strict=True))
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+def _batch_norm_eval(x, weight, bias, running_mean, running_var, eps: float) -> torch.Tensor:
+    """Eval-mode BatchNorm1d of every member (moving statistics), as one call over K*C channels."""
+    k, b, c = x.shape
+    if c == 1:
+        return torch.stack([F.batch_norm(xi.contiguous(), rm, rv, w, bi, False, 0.0, eps)
+                            for xi, w, bi, rm, rv in zip(x, weight, bias, running_mean, running_var, strict=True)])
+    out = F.batch_norm(x.transpose(0, 1).reshape(b, k * c), running_mean.view(-1), running_var.view(-1),
+                       weight.reshape(-1), bias.reshape(-1), False, 0.0, eps)
+    return out.view(b, k, c).transpose(0, 1).contiguous()
+
+
+def _dropout(x: torch.Tensor, rate: float, alpha: bool, gens: Sequence[torch.Generator]) -> torch.Tensor:
+    """ATen's CPU dropout / alpha dropout, each member's mask drawn from its own generator as nn.Dropout draws it."""
+    noise = torch.empty_like(x)
+    for i, gen in enumerate(gens):
+        noise[i].bernoulli_(1 - rate, generator=gen)
+    if not alpha:
+        return x * noise.div_(1 - rate)
+    a = 1.0 / math.sqrt((_ALPHA * _ALPHA * rate + 1) * (1 - rate))
+    shift = noise.add(-1).mul_(_ALPHA * a).add_(_ALPHA * a * rate)
+    return (x * noise.mul_(a)).add_(shift)
+
+
+@torch.no_grad()
+def evaluate_members(net: StackedMLP, X: torch.Tensor, y: torch.Tensor, batch_size: int = 4096,
+                     ) -> tuple[list[float], list[float]]:
+    """Each member's mean cross-entropy and accuracy in eval mode, chunked as `training.evaluate` chunks."""
+    k = net.k
+    loss_sum = torch.zeros(k, dtype=torch.float64, device=X.device)
+    correct = torch.zeros(k, dtype=torch.long, device=X.device)
+    for start in range(0, len(X), batch_size):
+        logits = net.forward(X[start:start + batch_size], training=False)
+        target = y[start:start + batch_size]
+        # One call per member: the sum in cross_entropy's own order, so the value is the one `evaluate` returns.
+        loss_sum += torch.stack([F.cross_entropy(member, target, reduction="sum") for member in logits.unbind(0)])
+        correct += (logits.argmax(2) == target).sum(1)
+    return (loss_sum / len(X)).tolist(), (correct.double() / len(X)).tolist()
+
+
+# ------------------------------------------------------------------------------------------ per-member bookkeeping
+
+@dataclass
+class _Member:
+    """One seed's run inside the ensemble: the same bookkeeping `fit` keeps for one run."""
+
+    index: int
+    model: MLP
+    gen: torch.Generator
+    rows: list[dict[str, float]] = field(default_factory=list)
+    best_loss: float = math.inf
+    best_epoch: int | None = None
+    best_state: dict[str, torch.Tensor] | None = None
+    bad_epochs: int = 0
+    epochs_to_target: float = math.inf
+    diverged: bool = False
+    train_time: float = 0.0
+    final_state: dict[str, torch.Tensor] | None = None
+
+    def result(self) -> FitResult:
+        best_epoch = self.best_epoch
+        if self.best_state is not None and not self.diverged:
+            state = self.best_state
+        else:
+            state, best_epoch = self.final_state, None
+        self.model.load_state_dict(state)
+        self.model.eval()
+        return FitResult(self.model, pd.DataFrame(self.rows), self.diverged, best_epoch, self.epochs_to_target,
+                         self.train_time)
+
+
+def _reached(metric: str, value: float, threshold: float) -> bool:
+    return value >= threshold if HIGHER_IS_BETTER[metric] else value <= threshold
+
+
+def _clip_norm_per_member(params: Sequence[nn.Parameter], max_norm: float) -> None:
+    """nn.utils.clip_grad_norm_ applied to each member separately (the norm of the stacked grads would mix them)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    norms = torch.stack([torch.linalg.vector_norm(g.flatten(1), dim=1) for g in grads], dim=1)
+    total = torch.linalg.vector_norm(norms, dim=1)
+    coef = (max_norm / (total + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
+
+
+@dataclass
+class _Regularizers:
+    """FitConfig's Penalty and MaxNorm constraints, bound to the stacked parameters they act on (by state_dict name)."""
+
+    penalty: Penalty | None
+    penalty_names: list[str]
+    max_norms: list[tuple[MaxNorm, list[str]]]
+
+    @classmethod
+    def bind(cls, fc: FitConfig, model: MLP) -> _Regularizers:
+        names = {id(p): name for name, p in model.named_parameters()}
+
+        def chosen(layers: str) -> list[str]:
+            return [names[id(w)] for w in layer_weights(model, layers)]
+        return cls(fc.penalty, chosen(fc.penalty.layers) if fc.penalty else [],
+                   [(c, chosen(c.layers)) for c in fc.after_step])
+
+    def penalties(self, net: StackedMLP) -> torch.Tensor | None:
+        """Each member's Penalty value (the same sums, in the same order, as Penalty.__call__ on its model)."""
+        if self.penalty is None:
+            return None
+        total = next(iter(net.params.values())).new_zeros(net.k)
+        for name in self.penalty_names:
+            w = net.params[name]
+            dims = tuple(range(1, w.dim()))
+            if self.penalty.l1:
+                total = total + self.penalty.l1 * w.abs().sum(dims)
+            if self.penalty.l2:
+                total = total + self.penalty.l2 * w.square().sum(dims)
+        return total
+
+    @torch.no_grad()
+    def after_step(self, net: StackedMLP) -> None:
+        """MaxNorm.__call__ on every member: row (dim 1) or column (dim 0) norms of each member's weight matrices."""
+        for constraint, names in self.max_norms:
+            for name in names:
+                w = net.params[name]
+                if w.dim() < 3:
+                    continue
+                norms = w.norm(dim=constraint.dim + 1, keepdim=True)
+                w.mul_(torch.where(norms > constraint.r, constraint.r / norms, torch.ones_like(norms)))
+
+
+def _make_optimizer(params: list[nn.Parameter], fit_config: FitConfig, exact: bool) -> torch.optim.Optimizer:
+    """The optimizer `fit` builds, over the stacked tensors. Its default implementation keeps every update bitwise
+    the sequential one; exact=False picks torch's fused kernel where there is one (one pass instead of ~7 over the
+    stacked tensors; it rounds differently, so members then match their runs to float tolerance only)."""
+    from .optimizers import make_optimizer
+
+    hyper = dict(fit_config.optimizer_params)
+    if not exact and fit_config.optimizer in _FUSED and not {"fused", "foreach"} & set(hyper):
+        hyper["fused"] = True
+    return make_optimizer(fit_config.optimizer, params, fit_config.lr, **hyper)
+
+
+# ------------------------------------------------------------------------------------------ the fit loop
+
+def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequence[RunSeeds], *,
+                 exact: bool = True) -> list[FitResult]:
+    """Train one model per seed as one ensemble; result i equals `fit(build_mlp(config, seeds[i] init), ...)`.
+
+    Raises Unsupported (before any training) when the runs cannot be matched; `unsupported_reason` says why up front.
+    exact=False trades bitwise equality for a fused optimizer kernel (see _make_optimizer).
+    """
+    from .data import check_features, check_labels
+
+    device = split.X_train.device
+    reason = unsupported_reason(config, fit_config, device)
+    if reason:
+        raise Unsupported(reason)
+    if not seeds:
+        raise ValueError("fit_ensemble needs at least one RunSeeds; got none")
+    X, y = split.X_train, split.y_train
+    check_features(X, "X_train")
+    check_features(split.X_val, "X_val")
+    check_labels(y, config.n_outputs)
+    check_labels(split.y_val, config.n_outputs)
+    # fit seeds the global generator with the dropout seed; each member draws from its own generator instead.
+    members = [_Member(i, build_mlp(config, generator=s.generator("init"), device=device),
+                       s.generator("dropout", device)) for i, s in enumerate(seeds)]
+    net = StackedMLP([m.model for m in members])
+    regularizers = _Regularizers.bind(fit_config, members[0].model)
+    params = list(net.params.values())
+    optimizer = _make_optimizer(params, fit_config, exact)
+    steps_per_epoch = math.ceil(len(X) / fit_config.batch_size)
+    scheduler = fit_config.schedule(optimizer, steps_per_epoch) if fit_config.schedule else None
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        raise Unsupported("ReduceLROnPlateau steps on each member's own validation loss")
+    active = list(members)
+    for epoch in range(1, fit_config.epochs + 1):
+        t0 = time.perf_counter()
+        perms = torch.stack([epoch_permutation(len(X), seeds[m.index].data, epoch) for m in active]).to(device)
+        loss_sum = _train_epoch(net, optimizer, scheduler, X, y, perms, fit_config, [m.gen for m in active],
+                                regularizers)
+        train_loss = [v / len(X) for v in loss_sum.tolist()]
+        share = (time.perf_counter() - t0) / len(active)
+        lr = optimizer.param_groups[0]["lr"]
+        val_loss, val_acc = evaluate_members(net, split.X_val, split.y_val, fit_config.eval_batch_size)
+        train_eval = evaluate_members(net, X, y, fit_config.eval_batch_size) if fit_config.eval_train else None
+        stopped = []
+        for i, m in enumerate(active):
+            m.train_time += share
+            row = {"epoch": epoch, "train_loss": train_loss[i], "val_loss": val_loss[i], "val_acc": val_acc[i],
+                   "lr": lr, "train_time_s": m.train_time}
+            if train_eval:
+                row["train_loss_eval"], row["train_acc"] = train_eval[0][i], train_eval[1][i]
+            if _update(m, row, epoch, fit_config, net, i) or epoch == fit_config.epochs:
+                m.final_state = net.member_state(i)
+                stopped.append(i)
+        if scheduler is not None and not fit_config.schedule_per_step:
+            scheduler.step()
+        if stopped:
+            keep = [i for i in range(len(active)) if i not in stopped]
+            active = [active[i] for i in keep]
+            if not active:
+                break
+            net.keep(torch.tensor(keep, device=device), optimizer)
+    # Leave the global generators where the last sequential run would have left them (fit seeds them per run).
+    torch.manual_seed(seeds[-1].dropout)
+    if device.type == "cpu":
+        torch.set_rng_state(members[-1].gen.get_state())
+    return [m.result() for m in members]
+
+
+def _train_epoch(net: StackedMLP, optimizer, scheduler, X: torch.Tensor, y: torch.Tensor, perms: torch.Tensor,
+                 fc: FitConfig, gens: list[torch.Generator], regularizers: _Regularizers) -> torch.Tensor:
+    """One epoch of every active member; returns each member's sum of batch-mean losses times batch sizes."""
+    k = perms.shape[0]
+    params = list(net.params.values())
+    loss_sum = torch.zeros(k, device=X.device)
+    for start in range(0, perms.shape[1], fc.batch_size):
+        idx = perms[:, start:start + fc.batch_size]
+        b = idx.shape[1]
+        target = y[idx]
+        log_p = F.log_softmax(net.forward(X[idx], training=True, gens=gens), dim=2)
+        nll = F.nll_loss(log_p.flatten(0, 1), target.flatten(), reduction="none").view(k, b)
+        penalties = regularizers.penalties(net)
+        loss = nll.mean(1) if penalties is None else nll.mean(1) + penalties
+        optimizer.zero_grad(set_to_none=True)
+        # The sum of per-member losses: member i's gradient is exactly its own run's gradient.
+        loss.sum().backward()
+        if fc.clip_value is not None:
+            nn.utils.clip_grad_value_(params, fc.clip_value)
+        if fc.clip_norm is not None:
+            _clip_norm_per_member(params, fc.clip_norm)
+        optimizer.step()
+        regularizers.after_step(net)
+        if scheduler is not None and fc.schedule_per_step:
+            scheduler.step()
+        with torch.no_grad():  # the value fit records, with the mean summed in nll_loss's own order
+            losses = torch.stack([F.nll_loss(lp, t) for lp, t in zip(log_p.unbind(0), target.unbind(0), strict=True)])
+            loss_sum += (losses if penalties is None else losses + penalties) * b
+    return loss_sum
+
+
+def _update(m: _Member, row: dict[str, float], epoch: int, fc: FitConfig, net: StackedMLP, i: int) -> bool:
+    """fit's end-of-epoch bookkeeping for one member; True when this member's run stops here."""
+    m.rows.append(row)
+    if not (math.isfinite(row["train_loss"]) and math.isfinite(row["val_loss"])):
+        m.diverged = True
+        return True
+    if fc.target and math.isinf(m.epochs_to_target) and _reached(fc.target[0], row[fc.target[0]], fc.target[1]):
+        m.epochs_to_target = float(epoch)
+    if row["val_loss"] < m.best_loss:
+        m.best_loss, m.best_epoch, m.bad_epochs = row["val_loss"], epoch, 0
+        if fc.patience is not None and fc.restore_best:
+            m.best_state = net.member_state(i)
+    else:
+        m.bad_epochs += 1
+    if fc.stop_at_target and not math.isinf(m.epochs_to_target):
+        return True
+    return fc.patience is not None and m.bad_epochs >= fc.patience
