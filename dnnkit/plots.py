@@ -38,7 +38,7 @@ LEARNING_CURVES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 CURVE_METRICS = (("train_loss", "training loss", True), ("val_acc", "validation accuracy", False))
 _EVERY = re.compile(r"^(?P<label>.*?)\s*mean/std every (?P<k>\d+) layers?$")
-_ACC_KEYS = ("accuracy", "val_acc", "acc", "test_acc")
+_ACC_KEYS = ("accuracy", "val_acc", "median_val_acc", "acc", "test_acc")
 
 
 class PlotsUnavailable(RuntimeError):
