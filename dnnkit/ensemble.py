@@ -70,6 +70,8 @@ def unsupported_reason(config: object, fit_config: FitConfig, device: str | torc
         return "FitConfig.after_step callbacks act on one nn.Module (regularization.MaxNorm has a batched form)"
     if fit_config.checkpoint_dir is not None:
         return "checkpoints are written per run"
+    if fit_config.param_groups is not None:
+        return "FitConfig.param_groups picks parameters of one nn.Module"
     if config.activation in ("prelu", "rrelu"):
         return f"activation {config.activation!r} has parameters or draws random slopes"
     has_dropout = any(config.dropout_rates()) or config.input_dropout > 0

@@ -203,6 +203,7 @@ def _l2(model: nn.Module) -> torch.Tensor:
     (net(activation="prelu"), FitConfig(epochs=1), "prelu"),
     (net(activation="rrelu"), FitConfig(epochs=1), "rrelu"),
     (net(), FitConfig(epochs=1, schedule=schedules.performance()), "ReduceLROnPlateau"),
+    (net(), FitConfig(epochs=1, param_groups=lambda m: [{"params": list(m.head.parameters())}]), "param_groups"),
 ])
 def test_unsupported_experiments_fall_back_to_sequential(small, config, fc, why):
     runs = E.train_arm("a", config, small, fc, seeds(2))
