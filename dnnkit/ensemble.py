@@ -64,9 +64,10 @@ def unsupported_reason(config: object, fit_config: FitConfig, device: str | torc
         return f"model config {type(config).__name__} is not an MLPConfig"
     if fit_config.optimizer not in ELEMENTWISE_OPTIMIZERS:
         return f"optimizer {fit_config.optimizer!r} is not known to be elementwise"
-    if fit_config.penalty is not None and not isinstance(fit_config.penalty, Penalty):
+    # Exact types: a subclass may override __call__, which the batched form would silently ignore.
+    if fit_config.penalty is not None and type(fit_config.penalty) is not Penalty:
         return "FitConfig.penalty is a callable on one nn.Module (regularization.Penalty has a batched form)"
-    if not all(isinstance(c, MaxNorm) for c in fit_config.after_step):
+    if not all(type(c) is MaxNorm for c in fit_config.after_step):
         return "FitConfig.after_step callbacks act on one nn.Module (regularization.MaxNorm has a batched form)"
     if fit_config.checkpoint_dir is not None:
         return "checkpoints are written per run"
@@ -119,6 +120,9 @@ class StackedMLP:
                         buf[f"{prefix}.running_var"])
                 if not training:
                     return _batch_norm_eval(x, *args, eps)
+                if x.shape[1] < 2:  # F.batch_norm refuses this in fit; the raw aten op would return garbage
+                    raise ValueError("Expected more than 1 value per channel when training, got input size "
+                                     f"{tuple(x[0].shape)}")
                 buf[f"{prefix}.num_batches_tracked"].add_(1)
                 return _StackedBatchNorm.apply(x, *args, momentum, eps)
             return batch_norm

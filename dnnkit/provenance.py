@@ -46,7 +46,8 @@ def machine(device: str, root: str | Path | None = None) -> dict[str, Any]:
     import scipy
     import torch
 
-    gpu = torch.cuda.get_device_name(0) if str(device).startswith("cuda") and torch.cuda.is_available() else None
+    on_gpu = str(device).startswith("cuda") and torch.cuda.is_available()
+    gpu = torch.cuda.get_device_name(torch.device(device)) if on_gpu else None
     return {
         "dnnkit": __version__, "torch": torch.__version__, "python": platform.python_version(),
         "numpy": numpy.__version__, "scipy": scipy.__version__, "cpu": cpu_model(), "gpu": gpu, "device": device,

@@ -196,7 +196,7 @@ def compare_benchmarks(baseline: dict, current: dict, *, stat: str = "median",
                           only_baseline=sorted(set(old) - set(new)), only_current=sorted(set(new) - set(old)))
     for name in sorted(set(old) & set(new)):
         a, b = float(old[name]["stats"][stat]), float(new[name]["stats"][stat])
-        ratio = b / a if a > 0 else math.inf
+        ratio = b / a if a > 0 else (1.0 if b == 0 else math.inf)
         out.changes.append(BenchChange(name, new[name].get("group"), a, b, ratio, ratio >= fail_ratio))
     ma, mb = machine_summary(baseline), machine_summary(current)
     out.machine_diff = {k: (ma[k], mb[k]) for k in ma if ma[k] != mb[k]}

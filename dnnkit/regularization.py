@@ -66,7 +66,7 @@ class Penalty:
 
     def __call__(self, model: nn.Module) -> torch.Tensor:
         weights = layer_weights(model, self.layers)
-        total = weights[0].new_zeros(())
+        total = next(model.parameters()).new_zeros(())  # a selection with no weight penalizes nothing
         for w in weights:
             if self.l1:
                 total = total + self.l1 * w.abs().sum()

@@ -109,9 +109,12 @@ class FitResult:
                 return float(column[-1])
             # Index by epoch number: a resumed run's history starts after its checkpoint's epoch.
             at_best = self.history.loc[self.history["epoch"] == self.best_epoch, name]
-            if at_best.empty and self.best_row is not None and name in self.best_row:
+            if not at_best.empty:
+                return float(at_best.iloc[0])
+            if self.best_row is not None and name in self.best_row:
                 return float(self.best_row[name])
-            return float(at_best.iloc[0])
+            raise ValueError(f"the best epoch ({self.best_epoch}) predates this resumed run's history and its {name!r} "
+                             "was not saved in the checkpoint; use how='last' or 'best'")
         if how == "best":
             return float(np.nanmax(column) if HIGHER_IS_BETTER[name] else np.nanmin(column))
         if how == "last":
@@ -172,6 +175,12 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
               else [p for p in model.parameters() if p.requires_grad])
     if not params:
         raise ValueError("fit: the model has no trainable parameters (every layer is frozen)")
+    if config.param_groups is not None:
+        own = {id(p) for p in model.parameters()}
+        if any(id(p) not in own for group in params for p in group["params"]):
+            # A FitConfig built for another model would step that model's tensors and leave this one untrained.
+            raise ValueError("FitConfig.param_groups returned parameters that are not this model's (build the groups "
+                             "from the model passed to the callable)")
     optimizer = make_optimizer(config.optimizer, params, config.lr, **config.optimizer_params)
     steps_per_epoch = math.ceil(len(X) / config.batch_size)
     scheduler = config.schedule(optimizer, steps_per_epoch) if config.schedule else None

@@ -1049,3 +1049,10 @@ def test_fit_checks_labels_against_any_models_output_width(seeds):
     with pytest.raises(ValueError, match=r"labels \[5, 6, 7, 8, 9\] are outside the range of a 5-way output head"):
         T.fit(model, split, T.FitConfig(epochs=1), seeds)
     assert model.training  # the width probe restores the mode it found
+
+
+def test_param_groups_of_another_model_are_refused(small, seeds):
+    a, b = build(tiny_config(), seeds), build(tiny_config(), seeds)
+    fc = T.FitConfig(epochs=1, param_groups=lambda model: [{"params": list(a.parameters())}])
+    with pytest.raises(ValueError, match="not this model's"):
+        T.fit(b, small, fc, seeds)

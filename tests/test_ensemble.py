@@ -235,3 +235,22 @@ def test_claim_fixture_records_the_mode(small):
     run.train({"a": net(), "b": net(activation="prelu")}, small, FitConfig(epochs=1))
     assert run.modes == {"ensemble", "sequential"}
     assert {r["arm"]: r["mode"] for r in run.runs} == {"a": "ensemble", "b": "sequential"}
+
+
+def test_a_one_row_batch_through_batch_norm_fails_as_in_fit(small):
+    # 481 rows at batch 32 leave a last batch of one row: fit refuses it, the ensemble must too (not record NaN).
+    split = D.Split(torch.cat([small.X_train, small.X_train[:1]]), torch.cat([small.y_train, small.y_train[:1]]),
+                    small.X_val, small.y_val, None, None, 10, "digits-481", "481 rows")
+    config, fc = net(batch_norm="before"), FitConfig(epochs=1, batch_size=32)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        fit(build_mlp(config, generator=seeds(1)[0].generator("init")), split, fc, seeds(1)[0])
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        ENS.fit_ensemble(config, split, fc, seeds(2))
+
+
+def test_subclassed_penalty_or_callback_falls_back(small):
+    class Louder(type(penalty(l2=1e-3))):
+        def __call__(self, model):
+            return 2 * super().__call__(model)
+
+    assert "penalty" in ENS.unsupported_reason(net(), FitConfig(epochs=1, penalty=Louder(l2=1e-3)))

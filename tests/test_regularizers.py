@@ -301,3 +301,10 @@ def test_pruning_curve_and_sparsity_before_drop():
     assert sparsity_before_drop(table, 0.95, 0.01) == 0.0
     with pytest.raises(ValueError, match="tolerance"):
         sparsity_before_drop(table, 0.9, -0.01)
+
+
+def test_penalty_on_a_selection_without_weights_is_zero():
+    model = nn.Sequential(nn.Linear(3, 2))
+    from dnnkit.regularization import penalty as make_penalty
+
+    assert make_penalty(l2=1e-3, layers="hidden")(model).item() == 0.0

@@ -24,7 +24,8 @@ def runs_frame(records: list[dict]) -> pd.DataFrame:
         seeds = {(run["arm"], run["rep"]): run["seeds"] for run in r.get("runs", [])}
         df.insert(0, "claim", r["id"])
         df["seed_init"] = [seeds.get((a, k), {}).get("init") for a, k in zip(df["arm"], df["rep"], strict=True)]
-        df["mode"] = r.get("mode")
+        modes = {(run["arm"], run["rep"]): run.get("mode") for run in r.get("runs", [])}
+        df["mode"] = [modes.get((a, k), r.get("mode")) for a, k in zip(df["arm"], df["rep"], strict=True)]
         frames.append(df)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
