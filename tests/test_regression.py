@@ -190,8 +190,10 @@ def test_slowed(benchmark):
 
 def test_benchmark_compare_fail_catches_a_slowed_kernel(pytester: pytest.Pytester,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A baseline run, then a run where one kernel does 5x the work: at the tox env's median:100% only that one
-    fails the comparison; the unchanged kernel passes it."""
+    """A baseline run, then a run where one kernel does 20x the work: only that one fails the comparison; the
+    unchanged kernel passes it. The threshold here is median:400%, not the tox env's 100%: under the test
+    command's two busy xdist workers an unchanged 0.7 ms kernel was once measured 2.06x its baseline (the very
+    noise that makes stored baselines a 2x gate), and this test checks the mechanism, not this machine's noise."""
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # else the inner session disables benchmarking
     pytester.makepyfile(bench_inner=INNER_BENCH)
     # Only pytest-benchmark is needed inside: no dnnkit (torch import), xdist or hypothesis start-up.
@@ -200,9 +202,9 @@ def test_benchmark_compare_fail_catches_a_slowed_kernel(pytester: pytest.Pyteste
     monkeypatch.setenv("DNNKIT_TEST_WORK", "1")
     assert pytester.runpytest_subprocess(*common, "--benchmark-json=baseline.json").ret == 0
     assert len(json.loads((pytester.path / "baseline.json").read_text())["benchmarks"]) == 2
-    monkeypatch.setenv("DNNKIT_TEST_WORK", "5")
+    monkeypatch.setenv("DNNKIT_TEST_WORK", "20")
     result = pytester.runpytest_subprocess(*common, "--benchmark-compare=baseline.json",
-                                           "--benchmark-compare-fail=median:100%")
+                                           "--benchmark-compare-fail=median:400%")
     output = result.stdout.str() + result.stderr.str()
     assert result.ret != 0
     regressed = output[output.index("Performance has regressed"):]
