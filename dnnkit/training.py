@@ -171,8 +171,12 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     if seeds is not None:
         # nn.Dropout draws from the global generator: seed it from the run's own dropout stream.
         torch.manual_seed(seeds.dropout)
-    params = (config.param_groups(model) if config.param_groups is not None
-              else [p for p in model.parameters() if p.requires_grad])
+    if config.param_groups is not None:
+        # Materialized: a group's "params" may be a generator, which the ownership check would exhaust.
+        params = [{**g, "params": list(g["params"])} if isinstance(g, dict) else {"params": [g]}
+                  for g in config.param_groups(model)]
+    else:
+        params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("fit: the model has no trainable parameters (every layer is frozen)")
     if config.param_groups is not None:

@@ -1056,3 +1056,11 @@ def test_param_groups_of_another_model_are_refused(small, seeds):
     fc = T.FitConfig(epochs=1, param_groups=lambda model: [{"params": list(a.parameters())}])
     with pytest.raises(ValueError, match="not this model's"):
         T.fit(b, small, fc, seeds)
+
+
+def test_param_groups_may_hand_generators(small, seeds):
+    model = build(tiny_config(), seeds)
+    before = model.head.weight.detach().clone()
+    fc = T.FitConfig(epochs=1, param_groups=lambda m: [{"params": m.head.parameters(), "lr": 1e-2}])
+    T.fit(model, small, fc, seeds)
+    assert not torch.equal(model.head.weight, before)
