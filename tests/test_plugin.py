@@ -158,9 +158,9 @@ def test_notes_accept_arrays_tensors_and_sets() -> None:
     import numpy as np
     import torch
 
-    from dnnkit.pytest_plugin.fixture import _clean
+    from dnnkit.provenance import json_safe
 
-    cleaned = _clean({"a": np.array([1.0, 2.0]), "t": torch.tensor([1.0, math.inf]), "s": {2, 1}, "x": np.float32(3)})
+    cleaned = json_safe({"a": np.array([1.0, 2.0]), "t": torch.tensor([1.0, math.inf]), "s": {2, 1}, "x": np.float32(3)})
     assert cleaned == {"a": [1.0, 2.0], "t": [1.0, "inf"], "s": [1, 2], "x": 3.0}
     json.dumps(cleaned, allow_nan=False)
 

@@ -23,9 +23,6 @@ _DECIDERS = {
 }
 
 
-_clean = json_safe
-
-
 class ClaimRun:
     """One claim test's run: what it trained, the per-seed evidence, and the decisions; becomes one record."""
 
@@ -77,7 +74,7 @@ class ClaimRun:
 
     def note(self, **items: Any) -> None:
         """Extra evidence shown with the claim (dead-unit counts, per-layer statistics...)."""
-        self.notes.update(_clean(items))
+        self.notes.update(json_safe(items))
 
     def decide(self, a: Sequence, b: Sequence | None = None, *, label: str | None = None,
                arms: tuple[str, str] | None = None, **overrides: Any) -> stats.Decision:
@@ -93,7 +90,7 @@ class ClaimRun:
         values = {names[0]: list(a)} if b is None else {names[0]: list(a), names[1]: list(b)}
         self.decisions.append({"label": label or " vs ".join(values), "kind": opts["kind"],
                                "direction": opts["direction"], "delta": opts["delta"],
-                               "values": _clean(values), "decision": decision.to_dict()})
+                               "values": json_safe(values), "decision": decision.to_dict()})
         return decision
 
     @property
@@ -111,7 +108,7 @@ class ClaimRun:
     def to_record(self) -> dict[str, Any]:
         ps = [d["decision"]["p_value"] for d in self.decisions if isinstance(d["decision"].get("p_value"), float)]
         reasons = [d["decision"].get("reason") for d in self.decisions if d["decision"].get("reason")]
-        return _clean({
+        return json_safe({
             "claim": self.spec.as_dict(), "id": self.id, "test": self.nodeid, "profile": self.profile,
             "seed_base": self.seed_base, "n_seeds": self.n_seeds, "device": self.device,
             "mode": "+".join(sorted(self.modes)) or "none", "verdict": self.verdict,
