@@ -24,6 +24,7 @@ import torch
 
 from ..data import Split, cifar10_split, load_mnist1d
 from ..lr_finder import find_lr
+from ..mc_dropout import mc_dropout_predict
 from ..models import MLPConfig, build_mlp
 from ..optimizers import make_optimizer
 from ..schedules import one_cycle
@@ -33,7 +34,6 @@ from .common import (
     Report,
     Step,
     StepRun,
-    mc_dropout_predict,
     run_steps,
     standardized,
     train_one,

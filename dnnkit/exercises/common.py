@@ -24,7 +24,7 @@ from torch import nn
 
 from .. import stats
 from ..checkpoints import atomic_write_bytes, atomic_write_text
-from ..data import Split, check_labels, standardize, subset_labels
+from ..data import Split, standardize, subset_labels
 from ..provenance import json_safe, machine
 from ..pytest_plugin.table import effect_text
 from ..seeds import RunSeeds, run_seeds
@@ -197,22 +197,6 @@ def standardized(split: Split) -> Split:
                  split.description + ", standardized on train")
 
 
-def check_head(model: nn.Module, y: torch.Tensor, what: str = "labels") -> None:
-    """Raise a ValueError naming the labels and the head size when ``y`` does not fit the model's output layer
-    (the seed notebook's bug: digits 5-9 fed to a 5-way softmax). Works for any model whose output layer is
-    ``.head`` or its last nn.Linear."""
-    head = getattr(model, "head", None)
-    if not isinstance(head, nn.Linear):
-        linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-        if not linears:
-            raise ValueError(f"cannot find the output layer of {type(model).__name__}: no .head and no nn.Linear")
-        head = linears[-1]
-    try:
-        check_labels(y, head.out_features)
-    except ValueError as err:
-        raise ValueError(f"{what} do not fit the model's {head.out_features}-way output head: {err}") from None
-
-
 # ------------------------------------------------------------------------------------------ one run's numbers
 
 
@@ -263,11 +247,9 @@ def fit_numbers(result: FitResult, split: Split, *, target_loss: float | None = 
 
 def train_one(build: Callable[[torch.Generator], nn.Module], split: Split, fit_config: FitConfig, seeds: RunSeeds,
               *, target_loss: float | None = None, keep_model: bool = False) -> StepRun:
-    """Build a model from the seed's init stream, check its head against the labels, fit it, and reduce it to
-    its numbers (keeping the model when a later step of this seed needs it)."""
-    model = build(seeds.generator("init"))
-    check_head(model, split.y_train, "training labels")
-    result = fit(model, split, fit_config, seeds)
+    """Build a model from the seed's init stream, fit it (fit checks the labels against the model's output width),
+    and reduce it to its numbers (keeping the model when a later step of this seed needs it)."""
+    result = fit(build(seeds.generator("init")), split, fit_config, seeds)
     return StepRun(fit_numbers(result, split, target_loss=target_loss), result.history,
                    result.model if keep_model else None)
 
@@ -347,46 +329,6 @@ def train_step_timings(candidates: Mapping[str, tuple[nn.Module, torch.optim.Opt
 
     fns = {name: step_fn(*c) for name, c in candidates.items()}
     return interleaved_rounds(fns, rounds=rounds, warmup=3, device=device)
-
-
-# ---------------------------------------------------------------------------------------------- MC dropout
-
-
-def mc_dropout_predict(model: nn.Module, X: torch.Tensor, n_samples: int, generator: torch.Generator | None = None
-                       ) -> tuple[torch.Tensor, torch.Tensor]:
-    """dnnkit.mc_dropout.mc_dropout_predict when that module exists, else the same computation here."""
-    try:
-        from ..mc_dropout import mc_dropout_predict as library_version
-    except ImportError:
-        return _mc_dropout_predict(model, X, n_samples, generator)
-    return library_version(model, X, n_samples, generator)
-
-
-@torch.no_grad()
-def _mc_dropout_predict(model: nn.Module, X: torch.Tensor, n_samples: int, generator: torch.Generator | None = None
-                        ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Fallback: mean and SD of the softmax over ``n_samples`` passes with only the dropout layers in train mode
-    (BatchNorm stays in eval mode); every module's mode is restored afterwards."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise ValueError(f"n_samples={n_samples!r}; MC dropout needs an integer >= 1")
-    kinds = (nn.Dropout, nn.AlphaDropout, nn.FeatureAlphaDropout)
-    modes = [(m, m.training) for m in model.modules()]
-    devices = [X.device] if X.device.type == "cuda" else []
-    try:
-        with torch.random.fork_rng(devices=devices):
-            if generator is not None:  # nn.Dropout draws from the global generator: seed it from the given stream
-                torch.manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
-            model.eval()
-            if not any(isinstance(m, kinds) for m in model.modules()):
-                raise ValueError(f"{type(model).__name__} has no dropout layer; MC dropout needs one")
-            for m in model.modules():
-                if isinstance(m, kinds):
-                    m.train()
-            probs = torch.stack([torch.softmax(model(X), dim=-1) for _ in range(n_samples)])
-    finally:
-        for m, mode in modes:
-            m.training = mode
-    return probs.mean(0), probs.std(0, correction=0)
 
 
 # ------------------------------------------------------------------------------------------------- report

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import torch
 
+from ..data import check_labels
 from ..seeds import RunSeeds
-from .common import Options, Report, Step, StepRun, check_head, run_steps
+from ..transfer import run_exercise
+from .common import Options, Report, Step, StepRun, run_steps
 
 NAME = "mnist-5-9-transfer"
 TITLE = "reuse the 0-4 net for digits 5-9 with 100 images per digit: frozen, cached, 4 layers, unfrozen top 2"
@@ -51,31 +53,20 @@ ROWS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def library_exercise() -> ExerciseFn:
-    """dnnkit.transfer.run_exercise(seeds, *, profile, data_dir, device) -> {name: number}, imported when needed."""
-    try:
-        from ..transfer import run_exercise
-    except ImportError as err:
-        raise ValueError(f"{NAME} runs the transfer section's exercise, dnnkit.transfer.run_exercise, which cannot be "
-                         f"imported here ({err})") from None
-    return run_exercise
-
-
 def learner_bug_message() -> str:
-    """What dnnkit says to the seed notebook's mistake: labels 5-9 fed to a 5-way output head."""
-    head = torch.nn.Sequential(torch.nn.Linear(64, 100), torch.nn.ELU(), torch.nn.Linear(100, 5))
+    """What dnnkit says to the seed notebook's mistake, labels 5-9 fed to a 5-way output head (fit's own check)."""
     try:
-        check_head(head, torch.arange(5, 10), "the 5-9 labels")
+        check_labels(torch.arange(5, 10), 5)
     except ValueError as err:
         return str(err)
-    raise AssertionError("check_head accepted labels 5-9 for a 5-way head")
+    raise AssertionError("check_labels accepted labels 5-9 for a 5-way head")
 
 
 def run(options: Options, exercise: ExerciseFn | None = None) -> Report:
     """Run the exercise once per seed and report every step; ``exercise`` replaces dnnkit.transfer.run_exercise
     (same signature), e.g. in tests."""
     options.apply_threads()
-    exercise = exercise or library_exercise()
+    exercise = exercise or run_exercise
     device = options.resolved_device()
     if options.profile == "quick":
         data = ("scikit-learn digits (offline stand-in for MNIST): source 0-4, target 5-9 relabeled 0-4 with 100 "
