@@ -76,16 +76,18 @@ def have_matplotlib() -> bool:
     return True
 
 
-def _save(fig: Any, path: Path) -> Path:
+def save_png(fig: Any, path: Path, dpi: int = 110) -> Path:
+    """Render `fig` and write it atomically (no half-written PNG)."""
     _, canvas_cls = _matplotlib()
     canvas_cls(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     atomic_write_bytes(path, buffer.getvalue())
     return path
 
 
-def _figure(n_panels: int, rows: int = 1, width: float = 4.6, height: float = 3.4) -> tuple[Any, np.ndarray]:
+def new_figure(n_panels: int, rows: int = 1, width: float = 4.6, height: float = 3.4) -> tuple[Any, np.ndarray]:
+    """A matplotlib Figure (no pyplot state) and its rows x n_panels axes."""
     figure_cls, _ = _matplotlib()
     fig = figure_cls(figsize=(width * n_panels, height * rows))
     axes = np.atleast_2d(fig.subplots(rows, n_panels, squeeze=False))
@@ -129,7 +131,7 @@ def plot_learning_curves(runs: pd.DataFrame, out_dir: Path, report: PlotReport) 
             report.skipped[name] = f"no per-epoch runs of {', '.join(claim_ids)} in runs.csv"
             continue
         metrics = [m for m in CURVE_METRICS if m[0] in runs.columns]
-        fig, axes = _figure(len(present), rows=len(metrics))
+        fig, axes = new_figure(len(present), rows=len(metrics))
         for col, claim_id in enumerate(present):
             frame = runs[runs["claim"] == claim_id]
             for row, (metric, label, log) in enumerate(metrics):
@@ -145,7 +147,7 @@ def plot_learning_curves(runs: pd.DataFrame, out_dir: Path, report: PlotReport) 
                 ax.grid(alpha=0.3)
             axes[0, col].legend(fontsize=7)
         fig.suptitle(f"{title}: median over seeds, band = quartiles")
-        report.written.append(_save(fig, out_dir / name))
+        report.written.append(save_png(fig, out_dir / name))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ def plot_dead_units(claims: list[dict], out_dir: Path, report: PlotReport) -> No
     if not found:
         report.skipped[name] = "no claim notes with dead-unit counts per activation (e.g. dying-relu)"
         return
-    fig, axes = _figure(len(found))
+    fig, axes = new_figure(len(found))
     for ax, (cid, key, arms) in zip(axes[0], found, strict=True):
         rng = np.random.default_rng(0)  # horizontal jitter only, so the figure is reproducible
         for i, values in enumerate(arms.values()):
@@ -184,7 +186,7 @@ def plot_dead_units(claims: list[dict], out_dir: Path, report: PlotReport) -> No
         ax.set_ylabel(key.replace("_", " "))
         ax.set_title(f"{cid}: one dot per seed, bar = median", fontsize=9)
         ax.grid(alpha=0.3, axis="y")
-    report.written.append(_save(fig, out_dir / name))
+    report.written.append(save_png(fig, out_dir / name))
 
 
 def _layer_std_series(claims: list[dict]) -> list[tuple[str, list[int], list[float], bool]]:
@@ -213,7 +215,7 @@ def plot_activation_std(claims: list[dict], out_dir: Path, report: PlotReport) -
     if not series:
         report.skipped[name] = "no per-layer activation statistics in claim notes (e.g. selu-self-normalizes)"
         return
-    fig, axes = _figure(1, width=7.5, height=4.5)
+    fig, axes = new_figure(1, width=7.5, height=4.5)
     ax = axes[0, 0]
     for label, layers, stds, selu in series:
         ax.plot(layers, stds, "-" if selu else "--", marker="o" if selu else None, markersize=3, label=label)
@@ -225,7 +227,7 @@ def plot_activation_std(claims: list[dict], out_dir: Path, report: PlotReport) -
     ax.set_title("Per-layer activation std: SELU (solid) vs others (dashed)", fontsize=10)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    report.written.append(_save(fig, out_dir / name))
+    report.written.append(save_png(fig, out_dir / name))
 
 
 def _curve(value: Any) -> tuple[list[float], list[float]] | None:
@@ -276,7 +278,7 @@ def plot_sparsity(claims: list[dict], out_dir: Path, report: PlotReport) -> None
         report.skipped[name] = ("no sparsity/accuracy evidence in claim notes (e.g. pruning-small-weights noting "
                                 "accuracy_vs_sparsity={'sparsity': [...], 'accuracy': [...]})")
         return
-    fig, axes = _figure(1, width=6.5, height=4.5)
+    fig, axes = new_figure(1, width=6.5, height=4.5)
     ax = axes[0, 0]
     for label, sparsity, accuracy, is_curve in series:
         if is_curve:
@@ -289,7 +291,7 @@ def plot_sparsity(claims: list[dict], out_dir: Path, report: PlotReport) -> None
     ax.set_title("Sparsity vs accuracy", fontsize=10)
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    report.written.append(_save(fig, out_dir / name))
+    report.written.append(save_png(fig, out_dir / name))
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dnnkit.data import load_digits, n_per_class
 from dnnkit.exercises import RECIPES, cifar10_deep, common, mnist_0_4, mnist_5_9_transfer
 from dnnkit.exercises.__main__ import main
 from dnnkit.models import MLPConfig, build_mlp
+from dnnkit.plots import have_matplotlib
 from dnnkit.seeds import run_seeds
 from dnnkit.training import FitConfig, fit
 
@@ -92,7 +93,7 @@ def test_mnist_0_4_quick_smoke(tmp_path):
     md = (tmp_path / "out" / "mnist-0-4.md").read_text()
     assert "| notebook (1 seed) |" in md and "**Stand-in:**" in md and "Does BN converge faster?" in md
     assert "| median over 2 seeds [min–max], digits 0-4 (stand-in for MNIST) |" in md
-    if common._matplotlib() is not None:
+    if have_matplotlib():
         assert (tmp_path / "out" / "mnist-0-4-curves.png").stat().st_size > 1000
         assert any(p.name == "mnist-0-4-gap.png" for p in paths)
 

@@ -8,7 +8,6 @@ A recipe module only says *what* each step trains; everything here is the *how*,
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import math
 import sys
@@ -23,8 +22,9 @@ import torch
 from torch import nn
 
 from .. import stats
-from ..checkpoints import atomic_write_bytes, atomic_write_text
+from ..checkpoints import atomic_write_text
 from ..data import Split, standardize, subset_labels
+from ..plots import have_matplotlib, new_figure, save_png
 from ..provenance import json_safe, machine
 from ..pytest_plugin.table import effect_text
 from ..seeds import RunSeeds, run_seeds
@@ -601,15 +601,6 @@ def _now() -> float:
 # ------------------------------------------------------------------------------------------------- plots
 
 
-def _matplotlib() -> tuple[Any, Any] | None:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        return None
-    return Figure, FigureCanvasAgg
-
-
 CURVE_PANELS = (("val_loss", "validation loss"), ("val_acc", "validation accuracy"))
 
 
@@ -617,43 +608,28 @@ def write_curves(report: Report, out_dir: Path) -> list[Path]:
     """NAME-curves.png: each step's validation loss and accuracy per epoch, median over seeds (thick) with every
     seed (thin); NAME-gap.png when train accuracy was measured; NAME-<extra>.png for extras that ask for one.
     Without matplotlib: no PNG, and a note in the report saying how to get them."""
-    mpl = _matplotlib()
-    if mpl is None:
+    if not have_matplotlib():
         if PLOTS_HINT not in report.notes:
             report.notes.append(PLOTS_HINT)
         return []
     written = []
     if report.curves:
-        written.append(_curves_png(mpl, report.curves, CURVE_PANELS, out_dir / f"{report.recipe}-curves.png",
+        written.append(_curves_png(report.curves, CURVE_PANELS, out_dir / f"{report.recipe}-curves.png",
                                    f"{report.recipe}: learning curves ({report.options.profile} profile)"))
         gap = {k: v for k, v in report.curves.items() if all("train_loss_eval" in h for h in v)}
         if gap:  # losses, not accuracies: training accuracy sits at 100% and hides the gap
-            written.append(_curves_png(mpl, gap, (("train_loss_eval", "training loss (eval mode)"),
+            written.append(_curves_png(gap, (("train_loss_eval", "training loss (eval mode)"),
                                                   ("val_loss", "validation loss")),
                                        out_dir / f"{report.recipe}-gap.png", f"{report.recipe}: train vs validation"))
     for name, spec in report.plots.items():
-        written.append(_xy_png(mpl, spec, out_dir / f"{report.recipe}-{name}.png"))
+        written.append(_xy_png(spec, out_dir / f"{report.recipe}-{name}.png"))
     return written
 
 
-def _new_figure(mpl: tuple[Any, Any], n_panels: int) -> tuple[Any, Any]:
-    figure_cls, _ = mpl
-    fig = figure_cls(figsize=(5.2 * n_panels, 3.8))
-    return fig, fig.subplots(1, n_panels, squeeze=False)[0]
-
-
-def _save_png(mpl: tuple[Any, Any], fig: Any, path: Path) -> Path:
-    _, canvas_cls = mpl
-    canvas_cls(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    atomic_write_bytes(path, buffer.getvalue())
-    return path
-
-
-def _curves_png(mpl: tuple[Any, Any], curves: Mapping[str, list[pd.DataFrame]], panels: Sequence[tuple[str, str]],
+def _curves_png(curves: Mapping[str, list[pd.DataFrame]], panels: Sequence[tuple[str, str]],
                 path: Path, title: str) -> Path:
-    fig, axes = _new_figure(mpl, len(panels))
+    fig, axes = new_figure(len(panels), width=5.2, height=3.8)
+    axes = axes[0]
     for ax, (metric, label) in zip(axes, panels, strict=True):
         for i, (step, histories) in enumerate(curves.items()):
             color = f"C{i % 10}"
@@ -672,13 +648,13 @@ def _curves_png(mpl: tuple[Any, Any], curves: Mapping[str, list[pd.DataFrame]], 
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     fig.suptitle(title + ": median over seeds while all run (thick), each seed (thin)", fontsize=10)
-    return _save_png(mpl, fig, path)
+    return save_png(fig, path, dpi=100)
 
 
-def _xy_png(mpl: tuple[Any, Any], spec: Mapping[str, Any], path: Path) -> Path:
+def _xy_png(spec: Mapping[str, Any], path: Path) -> Path:
     """A simple line figure from {"title", "xlabel", "ylabel", "logx", "series": {label: (xs, ys)}}."""
-    fig, axes = _new_figure(mpl, 1)
-    ax = axes[0]
+    fig, axes = new_figure(1, width=5.2, height=3.8)
+    ax = axes[0, 0]
     for label, (xs, ys) in spec["series"].items():
         ax.plot(xs, ys, label=label)
     if spec.get("logx"):
@@ -690,4 +666,4 @@ def _xy_png(mpl: tuple[Any, Any], spec: Mapping[str, Any], path: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.suptitle(spec.get("title", ""), fontsize=10)
-    return _save_png(mpl, fig, path)
+    return save_png(fig, path, dpi=100)
