@@ -22,6 +22,7 @@ import torch
 from torch.utils.benchmark.utils.timer import timer as sync_timer
 
 from dnnkit import __version__
+from dnnkit.pytest_plugin.plugin import resolve_device
 from dnnkit.timing import calibrate_inner, default_timer
 
 ROUNDS = 20
@@ -33,13 +34,8 @@ STABLE_CPU_KEYS = ("brand_raw", "vendor_id_raw", "arch", "bits", "count", "l2_ca
 
 
 def _bench_device(config: pytest.Config) -> torch.device:
-    """The dnnkit plugin's --device (auto: CUDA if available), resolved here so benchmarks follow the claims."""
-    choice = config.getoption("--device", default="auto")
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise pytest.UsageError("--device cuda was asked for, but torch.cuda.is_available() is False")
-    if choice == "auto":
-        choice = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(choice)
+    """The dnnkit plugin's --device, resolved the same way, so benchmarks follow the claims."""
+    return torch.device(resolve_device(config))
 
 
 def bench_timer(config: pytest.Config) -> Callable[[], float]:

@@ -43,7 +43,7 @@ from torch import nn
 from .models import MLP, MLPConfig, build_mlp
 from .regularization import MaxNorm, Penalty, layer_weights
 from .seeds import RunSeeds
-from .training import HIGHER_IS_BETTER, FitConfig, FitResult, epoch_permutation
+from .training import FitConfig, FitResult, epoch_permutation, reached_target
 
 ELEMENTWISE_OPTIMIZERS = frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam",
                                     "adamw", "ftrl"})
@@ -345,10 +345,6 @@ class _Member:
                          self.train_time)
 
 
-def _reached(metric: str, value: float, threshold: float) -> bool:
-    return value >= threshold if HIGHER_IS_BETTER[metric] else value <= threshold
-
-
 def _clip_norm_per_member(params: Sequence[nn.Parameter], max_norm: float) -> None:
     """nn.utils.clip_grad_norm_ applied to each member separately (the norm of the stacked grads would mix them)."""
     grads = [p.grad for p in params if p.grad is not None]
@@ -520,7 +516,7 @@ def _update(m: _Member, row: dict[str, float], epoch: int, fc: FitConfig, net: S
     if not (math.isfinite(row["train_loss"]) and math.isfinite(row["val_loss"])):
         m.diverged = True
         return True
-    if fc.target and math.isinf(m.epochs_to_target) and _reached(fc.target[0], row[fc.target[0]], fc.target[1]):
+    if fc.target and math.isinf(m.epochs_to_target) and reached_target(fc.target[0], row[fc.target[0]], fc.target[1]):
         m.epochs_to_target = float(epoch)
     if row["val_loss"] < m.best_loss:
         m.best_loss, m.best_epoch, m.bad_epochs = row["val_loss"], epoch, 0

@@ -144,7 +144,8 @@ def epoch_permutation(n: int, data_seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(derive_seed(data_seed, epoch)))
 
 
-def _reached(metric: str, value: float, threshold: float) -> bool:
+def reached_target(metric: str, value: float, threshold: float) -> bool:
+    """Has `value` of `metric` reached `threshold` (>= for accuracies, <= for losses)?"""
     return value >= threshold if HIGHER_IS_BETTER[metric] else value <= threshold
 
 
@@ -254,7 +255,7 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
                 scheduler.step(val_loss)
             else:
                 scheduler.step()
-        if config.target and math.isinf(epochs_to_target) and _reached(config.target[0], row[config.target[0]], config.target[1]):
+        if config.target and math.isinf(epochs_to_target) and reached_target(config.target[0], row[config.target[0]], config.target[1]):
             epochs_to_target = float(epoch)
         if val_loss < best_loss:
             best_loss, best_epoch, best_row, bad_epochs = val_loss, epoch, dict(row), 0

@@ -49,8 +49,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(session, "dnnkit-session")
 
 
-def _device(config: pytest.Config) -> str:
-    choice = config.getoption("--device")
+def resolve_device(config: pytest.Config) -> str:
+    """--device resolved: 'auto' is CUDA when available, else CPU; asking for CUDA without one is a usage error."""
+    choice = config.getoption("--device", default="auto")
     import torch
 
     if choice == "cuda" and not torch.cuda.is_available():
@@ -97,7 +98,7 @@ def claim(request: pytest.FixtureRequest) -> ClaimRun:
         raise pytest.UsageError(f"{request.node.nodeid} uses the `claim` fixture without @pytest.mark.claim(id)")
     config = request.config
     run = ClaimRun(get_claim(mark.args[0]), profile=config.getoption("--profile"), n_seeds=config.getoption("--seeds"),
-                   seed_base=config.getoption("--seed-base"), device=_device(config), nodeid=request.node.nodeid,
+                   seed_base=config.getoption("--seed-base"), device=resolve_device(config), nodeid=request.node.nodeid,
                    data_dir=config.getoption("--data-dir"))
     request.node.stash[_run_key] = run
     return run

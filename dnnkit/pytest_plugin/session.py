@@ -92,9 +92,9 @@ class ClaimSession:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput") or not self.records:
             return
-        from .plugin import _device
+        from .plugin import resolve_device
 
-        self.finalize(provenance(self.config, _device(self.config)))
+        self.finalize(provenance(self.config, resolve_device(self.config)))
         results_dir = self.config.getoption("--results-dir")
         if results_dir:
             self.write(results_dir)
