@@ -261,12 +261,6 @@ def compare_results(old: dict, new: dict, *, allow_incompatible: bool = False) -
     return out
 
 
-def _num(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.2e}" if x != 0 and math.isfinite(x) and (abs(x) < 1e-3 or abs(x) >= 1e4) else f"{x:.3g}"
-
-
 def _delta(c: ClaimChange) -> str:
     if c.old_effect is None or c.new_effect is None:
         return "-"
@@ -282,8 +276,8 @@ COMPARE_COLUMNS = ("claim", "comparison", "verdict", "effect", "old -> new", "ch
 
 def _compare_cells(c: ClaimChange) -> list[str]:
     verdict = f"{c.old_verdict} -> {c.new_verdict}" if c.flipped else c.new_verdict
-    return [c.claim, c.label or "-", verdict, c.effect_name or "-", f"{_num(c.old_effect)} -> {_num(c.new_effect)}",
-            _delta(c), f"{_num(c.old_p)} -> {_num(c.new_p)}"]
+    return [c.claim, c.label or "-", verdict, c.effect_name or "-", f"{table.num(c.old_effect)} -> {table.num(c.new_effect)}",
+            _delta(c), f"{table.num(c.old_p)} -> {table.num(c.new_p)}"]
 
 
 def _set_line(meta: dict) -> str:

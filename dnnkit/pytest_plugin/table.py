@@ -9,7 +9,8 @@ from typing import Any
 VERDICT_STYLE = {"confirmed": "green", "refuted": "red", "not reproduced": "yellow", None: "magenta"}
 
 
-def _num(value: Any, digits: int = 3) -> str:
+def num(value: Any, digits: int = 3) -> str:
+    """A number for a table: '-' for none, scientific when tiny or huge, else `digits` significant digits."""
     if value is None:
         return "-"
     if isinstance(value, str):
@@ -25,16 +26,16 @@ def effect_text(decision: dict) -> str:
     """'name estimate [lo, hi]' of one decision's effect."""
     effect = decision.get("effect", {})
     level = effect.get("ci_level")
-    ci = f" [{_num(effect.get('ci_low'))}, {_num(effect.get('ci_high'))}]" if "ci_low" in effect else ""
-    level_text = f" ({_num(float(level) * 100, 3)}% CI)" if isinstance(level, (int, float)) and level < 1 else ""
-    text = f"{decision.get('effect_name', 'effect')} {_num(effect.get('estimate'))}{ci}{level_text}"
+    ci = f" [{num(effect.get('ci_low'))}, {num(effect.get('ci_high'))}]" if "ci_low" in effect else ""
+    level_text = f" ({num(float(level) * 100, 3)}% CI)" if isinstance(level, (int, float)) and level < 1 else ""
+    text = f"{decision.get('effect_name', 'effect')} {num(effect.get('estimate'))}{ci}{level_text}"
     # An infinite shift (a run that never reached the target) says little: the medians, the ratio and how many
     # runs reached the target say what happened.
     extras = []
     if "median_a" in effect and "median_b" in effect:
-        extras.append(f"medians {_num(effect['median_a'])} vs {_num(effect['median_b'])}")
+        extras.append(f"medians {num(effect['median_a'])} vs {num(effect['median_b'])}")
     if "median_ratio" in effect and "ratio" not in decision.get("effect_name", ""):
-        extras.append(f"ratio {_num(effect['median_ratio'])}")
+        extras.append(f"ratio {num(effect['median_ratio'])}")
     if "reached_a" in effect and "reached_b" in effect:
         extras.append(f"reached {effect['reached_a']} vs {effect['reached_b']}")
     return text + (f"; {', '.join(extras)}" if extras else "")
@@ -70,7 +71,7 @@ def rows(records: list[dict], compact: bool = False) -> list[dict[str, str]]:
             effects += f" (+{len(decisions) - 1} more)"
         out.append({
             "claim": r["id"], "section": r["claim"]["section"], "kind": r["claim"]["kind"], "verdict": verdict_text(r),
-            "effect": effects or "-", "p": _num(r.get("p_value")), "q_bh": _num(r.get("q_bh")), "p_holm": _num(r.get("p_holm")),
+            "effect": effects or "-", "p": num(r.get("p_value")), "q_bh": num(r.get("q_bh")), "p_holm": num(r.get("p_holm")),
             "seeds": str(r.get("n_seeds")), "time_s": f"{r.get('wall_s', 0):.1f}", "outcome": r.get("outcome", "-"),
         })
     return out
@@ -123,7 +124,7 @@ def markdown(records: list[dict], meta: dict) -> str:
         c = r["claim"]
         lines += [f"### {r['id']} ({c['section']})", "", f"> {c['sentence']}", "",
                   f"Source: {c['source']}. Kind **{c['kind']}**, metric {c['metric']}, direction {c['direction']}, "
-                  f"design {c['design']}, margin δ = {_num(c.get('delta'))}; {r['n_seeds']} seeds per arm "
+                  f"design {c['design']}, margin δ = {num(c.get('delta'))}; {r['n_seeds']} seeds per arm "
                   f"({r['mode']}); test `{r['test']}` {r.get('outcome', '')}.", ""]
         for amendment in c.get("amendments") or []:
             lines.append(f"- amendment: {amendment}")
@@ -132,10 +133,10 @@ def markdown(records: list[dict], meta: dict) -> str:
         for d in r.get("decisions", []):
             dec = d["decision"]
             lines.append(f"- **{d['label']}**: {dec['verdict']}{' (' + dec['reason'] + ')' if dec.get('reason') else ''}; "
-                         f"{dec['test']}; statistic {_num(dec.get('statistic'))}, p {_num(dec.get('p_value'))}; "
+                         f"{dec['test']}; statistic {num(dec.get('statistic'))}, p {num(dec.get('p_value'))}; "
                          f"{effect_text(dec)}")
             for arm, values in d["values"].items():
-                lines.append(f"  - {arm}: " + ", ".join(_num(v, 4) if not isinstance(v, bool) else str(v) for v in values))
+                lines.append(f"  - {arm}: " + ", ".join(num(v, 4) if not isinstance(v, bool) else str(v) for v in values))
         if r.get("notes"):
             lines.append("- notes: " + "; ".join(f"{k} = {v}" for k, v in r["notes"].items()))
         lines.append("")
