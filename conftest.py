@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+import torch
 
 from dnnkit import data
 
@@ -17,3 +20,11 @@ def digits(request: pytest.FixtureRequest) -> data.Split:
 def digits_raw() -> data.Split:
     """The same split with raw pixel values 0..16."""
     return data.load_digits(seed=0, standardize=False)
+
+
+@pytest.fixture(scope="session")
+def digits500(digits: data.Split) -> data.Split:
+    """50 training examples per class, one fixed draw; the full validation split (a set small enough to overfit)."""
+    idx = data.n_per_class(digits.y_train, 50, generator=torch.Generator().manual_seed(0))
+    return replace(digits, X_train=digits.X_train[idx], y_train=digits.y_train[idx],
+                   description=digits.description + ", 50 train examples per class")

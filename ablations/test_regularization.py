@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dnnkit.data import Split, load_mnist1d, n_per_class
+from dnnkit.data import Split, load_mnist1d
 from dnnkit.diagnostics import activation_stats
 from dnnkit.experiment import ArmRuns, replace_fit
 from dnnkit.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll, seeded_rng
@@ -32,14 +31,6 @@ OVERFIT_NET = MLPConfig(n_inputs=40, n_outputs=10, depth=2, width=128)
 OVERFIT_FIT = FitConfig(epochs=30, batch_size=64, optimizer="adam", lr=1e-3, eval_train=True)
 TIMING_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=5, width=100)
 SELU_BAND = {"abs_mean": 0.2, "std_low": 0.7, "std_high": 1.3}  # the selu-self-normalizes band (declared)
-
-
-@pytest.fixture(scope="module")
-def digits500(digits: Split) -> Split:
-    """50 training examples per class, one fixed draw; the full validation split."""
-    idx = n_per_class(digits.y_train, 50, generator=torch.Generator().manual_seed(0))
-    return replace(digits, X_train=digits.X_train[idx], y_train=digits.y_train[idx],
-                   description=digits.description + ", 50 train examples per class")
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +56,6 @@ def overfit_evidence(claim, runs: dict[str, ArmRuns]) -> dict[str, list[float]]:
     return gaps
 
 
-def epochs_to(result: FitResult, column: str, threshold: float) -> float:
-    """First epoch whose `column` is <= threshold (+inf if never, or if the run diverged)."""
-    hit = result.history.loc[result.history[column] <= threshold, "epoch"]
-    return math.inf if result.diverged or hit.empty else float(hit.iloc[0])
-
-
 @pytest.mark.claim("l2-shrinks-weights")
 def test_l2_shrinks_weights(claim, digits500):
     """With l2 regularization the weights end up smaller (weight decay) than without it, at a similar accuracy."""
@@ -89,10 +74,11 @@ def test_l2_shrinks_weights(claim, digits500):
 @pytest.mark.claim("dropout-slows-convergence")
 def test_dropout_slows_convergence(claim, digits500):
     """Dropout does slow down training (convergence), in general roughly by a factor of two."""
-    fit = FitConfig(epochs=25, batch_size=64, lr=1e-3, eval_train=True)
+    fit = FitConfig(epochs=25, batch_size=64, lr=1e-3, eval_train=True, target=("train_loss_eval", 0.1),
+                    stop_at_target=True)
     arms = {"dropout 0.5": DIGITS_NET.replace(dropout=0.5), "no dropout": DIGITS_NET}
     runs = claim.train(arms, digits500, fit)
-    epochs = {arm: [epochs_to(r, "train_loss_eval", 0.1) for r in runs[arm].results] for arm in arms}
+    epochs = {arm: runs[arm].epochs_to_target() for arm in arms}
     slower = claim.decide(epochs["dropout 0.5"], epochs["no dropout"],
                           label="epochs until the eval-mode training loss <= 0.1")
     claim.note(epochs_to_train_loss_0_1=epochs, ratio_of_median_epochs=slower.effect["median_ratio"])

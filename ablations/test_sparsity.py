@@ -6,13 +6,9 @@ the pilot numbers that fixed it are in that catalog's docstring.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
-import torch
 
-from dnnkit.data import Split, n_per_class
 from dnnkit.experiment import replace_fit
 from dnnkit.models import MLPConfig
 from dnnkit.regularization import penalty
@@ -27,14 +23,6 @@ FTRL_L1 = replace_fit(FIT, optimizer="ftrl", lr=0.5, optimizer_params={"l1": 0.0
 NEAR_ZERO = 0.01  # |w| <= 0.01: near zero (declared in the catalog)
 FRACTIONS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
 ACC_TOLERANCE = 0.01
-
-
-@pytest.fixture(scope="module")
-def digits500(digits: Split) -> Split:
-    """50 training examples per class, one fixed draw; the full validation split."""
-    idx = n_per_class(digits.y_train, 50, generator=torch.Generator().manual_seed(0))
-    return replace(digits, X_train=digits.X_train[idx], y_train=digits.y_train[idx],
-                   description=digits.description + ", 50 train examples per class")
 
 
 @pytest.mark.claim("l1-gives-sparsity")
