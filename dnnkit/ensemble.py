@@ -30,6 +30,8 @@ round differently). On other devices expect equality to float tolerance instead.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -413,11 +415,12 @@ def _make_optimizer(params: list[nn.Parameter], fit_config: FitConfig, exact: bo
 # ------------------------------------------------------------------------------------------ the fit loop
 
 def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequence[RunSeeds], *,
-                 exact: bool = True) -> list[FitResult]:
+                 exact: bool = True, workers: int = 1) -> list[FitResult]:
     """Train one model per seed as one ensemble; result i equals `fit(build_mlp(config, seeds[i] init), ...)`.
 
     Raises Unsupported (before any training) when the runs cannot be matched; `unsupported_reason` says why up front.
-    exact=False trades bitwise equality for a fused optimizer kernel (see _make_optimizer).
+    exact=False trades bitwise equality for a fused optimizer kernel (see _make_optimizer). workers > 1 (CPU only)
+    trains the members as that many sub-ensembles in parallel processes (see _fit_in_processes).
     """
     from .data import check_features, check_labels
 
@@ -432,6 +435,9 @@ def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequenc
     check_features(split.X_val, "X_val")
     check_labels(y, config.n_outputs)
     check_labels(split.y_val, config.n_outputs)
+    workers = min(check_workers(workers, device), len(seeds))
+    if workers > 1:
+        return _fit_in_processes(config, split, fit_config, list(seeds), exact, workers)
     # fit seeds the global generator with the dropout seed; each member draws from its own generator instead.
     members = [_Member(i, build_mlp(config, generator=s.generator("init"), device=device),
                        s.generator("dropout", device)) for i, s in enumerate(seeds)]
@@ -477,6 +483,75 @@ def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequenc
     if device.type == "cpu":
         torch.set_rng_state(members[-1].gen.get_state())
     return [m.result() for m in members]
+
+
+def check_workers(workers: object, device: str | torch.device = "cpu") -> int:
+    """`workers` if it is an int >= 1 this platform and device can use, else a ValueError saying what is allowed."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers={workers!r} is not allowed: it must be an int >= 1 (processes to split the members "
+                         "over)")
+    if workers > 1 and torch.device(device).type != "cpu":
+        raise ValueError(f"workers={workers} forks processes, which CUDA state does not survive; on "
+                         f"{torch.device(device)} use workers=1 (one ensemble already fills the GPU)")
+    if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        raise ValueError(f"workers={workers} needs the 'fork' start method, which this platform does not offer; "
+                         "use workers=1")
+    return workers
+
+
+def _fit_in_processes(config: MLPConfig, split, fit_config: FitConfig, seeds: list[RunSeeds], exact: bool,
+                      workers: int) -> list[FitResult]:
+    """fit_ensemble over `workers` contiguous slices of the seeds: the first ones in forked children, the last one
+    here (so the global generators end where the last sequential run leaves them). Children send their results back
+    pickled; a child's exception is raised here, and children still running when this process fails are stopped."""
+    ctx = multiprocessing.get_context("fork")
+    cuts = [round(i * len(seeds) / workers) for i in range(workers + 1)]
+    chunks = [seeds[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    children = []
+    try:
+        for chunk in chunks[:-1]:
+            receive, send = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_child_fit, args=(send, config, split, fit_config, chunk, exact), daemon=True,
+                                name="dnnkit-ensemble")
+            child.start()
+            send.close()
+            children.append((child, receive))
+        own = fit_ensemble(config, split, fit_config, chunks[-1], exact=exact)
+        results = []
+        for child, receive in children:
+            results += _receive(child, receive)
+        return results + own
+    finally:
+        for child, receive in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+            receive.close()
+
+
+def _child_fit(send, config: MLPConfig, split, fit_config: FitConfig, seeds: list[RunSeeds], exact: bool) -> None:
+    try:
+        payload = ("ok", fit_ensemble(config, split, fit_config, seeds, exact=exact))
+    except BaseException as err:  # noqa: BLE001 - whatever stopped the child is the parent's error to raise
+        payload = ("error", err)
+    try:
+        message = pickle.dumps(payload)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle still reaches the parent, as text
+        message = pickle.dumps(("error", RuntimeError(f"{type(payload[1]).__name__}: {payload[1]}")))
+    send.send_bytes(message)
+    send.close()
+
+
+def _receive(child, receive) -> list[FitResult]:
+    try:
+        status, value = pickle.loads(receive.recv_bytes())
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"ensemble worker process {child.pid} ended (exit code {child.exitcode}) before sending "
+                           "its members' results") from None
+    if status == "error":
+        raise value
+    return value
 
 
 def _train_epoch(net: StackedMLP, optimizer, scheduler, X: torch.Tensor, y: torch.Tensor, perms: torch.Tensor,

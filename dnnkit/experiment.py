@@ -4,7 +4,8 @@ This is the one place the harness trains models. By default an arm's seeds train
 (dnnkit.ensemble: each member bitwise equal to its sequential run on CPU); experiments the ensemble cannot match
 train seed after seed. `ArmRuns.mode` records which path ran ("ensemble" or "sequential") and the evidence carries
 it; `extra["ensemble_fallback"]` says why an arm fell back. DNNKIT_TRAIN_MODE=sequential (or ensemble) forces a
-path for the whole process, e.g. to compare the two.
+path for the whole process, e.g. to compare the two. `workers` splits an ensemble over that many processes (one
+core each; the pytest plugin's --ensemble-workers); `ArmRuns.workers` records it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class ArmRuns:
     results: list[FitResult]
     mode: str = "sequential"
     extra: dict = field(default_factory=dict)
+    workers: int = 1
 
     def values(self, metric: str, how: str = "final") -> list[float]:
         """One scalar per seed (diverged runs take the worst value)."""
@@ -51,14 +53,16 @@ def _train_mode(mode: str | None) -> str:
 
 
 def train_arm(arm: str, config: MLPConfig, split, fit_config: FitConfig, seeds: Sequence[RunSeeds],
-              on_run: Callable[[int], None] | None = None, mode: str | None = None) -> ArmRuns:
+              on_run: Callable[[int], None] | None = None, mode: str | None = None, workers: int = 1) -> ArmRuns:
     """Train one configuration once per seed; init comes from each seed's init stream.
 
     mode "auto" (the default) trains the seeds as one ensemble when `ensemble.unsupported_reason` allows it and
     there are at least two seeds, else sequentially; "ensemble" insists (ValueError if it cannot); "sequential"
-    never batches. Results are the same either way (bitwise on CPU), only faster as an ensemble.
+    never batches. Results are the same either way (bitwise on CPU), only faster as an ensemble. workers > 1 splits
+    the ensemble over that many processes (ensemble.fit_ensemble); sequential arms ignore it.
     """
     mode = _train_mode(mode)
+    ensemble.check_workers(workers)
     seeds = list(seeds)
     reason = None
     if mode != "sequential":
@@ -67,13 +71,14 @@ def train_arm(arm: str, config: MLPConfig, split, fit_config: FitConfig, seeds: 
                   else ensemble.unsupported_reason(config, fit_config, device))
         if reason is None:
             try:
-                results = ensemble.fit_ensemble(config, split, fit_config, seeds)
+                results = ensemble.fit_ensemble(config, split, fit_config, seeds, workers=workers)
             except ensemble.Unsupported as err:
                 reason = str(err)
             else:
                 for i in range(len(seeds)) if on_run else ():
                     on_run(i)
-                return ArmRuns(arm, config, fit_config, seeds, results, mode="ensemble")
+                return ArmRuns(arm, config, fit_config, seeds, results, mode="ensemble",
+                               workers=min(workers, len(seeds)))
         if mode == "ensemble":
             raise ValueError(f"arm {arm!r} cannot train as an ensemble: {reason}")
     results = []
@@ -87,12 +92,12 @@ def train_arm(arm: str, config: MLPConfig, split, fit_config: FitConfig, seeds: 
 
 def train_arms(arms: Mapping[str, MLPConfig], split, fit_config: FitConfig | Mapping[str, FitConfig],
                seeds: Sequence[RunSeeds], on_run: Callable[[int], None] | None = None,
-               mode: str | None = None) -> dict[str, ArmRuns]:
+               mode: str | None = None, workers: int = 1) -> dict[str, ArmRuns]:
     """Train every arm on the same seeds (common random numbers: same init stream and data order)."""
     out = {}
     for name, config in arms.items():
         fc = fit_config[name] if isinstance(fit_config, Mapping) else fit_config
-        out[name] = train_arm(name, config, split, fc, seeds, on_run, mode)
+        out[name] = train_arm(name, config, split, fc, seeds, on_run, mode, workers)
     return out
 
 

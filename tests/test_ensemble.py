@@ -6,6 +6,7 @@ Tiny nets on a 480-example slice of digits: the whole file runs in seconds on on
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -254,3 +255,64 @@ def test_subclassed_penalty_or_callback_falls_back(small):
             return 2 * super().__call__(model)
 
     assert "penalty" in ENS.unsupported_reason(net(), FitConfig(epochs=1, penalty=Louder(l2=1e-3)))
+
+
+# ------------------------------------------------------------------------------------- members over processes
+
+@pytest.mark.parametrize("k, workers", [(3, 2), (4, 2), (3, 5)], ids=["3-over-2", "4-over-2", "more-workers-than-seeds"])
+def test_workers_split_the_members_and_change_nothing(small, k, workers):
+    fc = FitConfig(epochs=2, batch_size=64, patience=1, eval_train=True)
+    torch.manual_seed(1)
+    one = ENS.fit_ensemble(net(dropout=0.1), small, fc, seeds(k))
+    rng_after_one = torch.get_rng_state()
+    torch.manual_seed(2)
+    split = ENS.fit_ensemble(net(dropout=0.1), small, fc, seeds(k), workers=workers)
+    assert torch.equal(torch.get_rng_state(), rng_after_one)  # the last member trained here, as it does sequentially
+    assert_same_runs(one, split)
+    assert all(type(r.model) is MLP and not r.model.training for r in split)
+
+
+def test_train_arm_records_the_workers(small):
+    runs = E.train_arm("a", net(), small, FitConfig(epochs=1, batch_size=64), seeds(3), workers=2)
+    assert (runs.mode, runs.workers) == ("ensemble", 2)
+    assert E.train_arm("a", net(), small, FitConfig(epochs=1), seeds(1), workers=2).workers == 1  # sequential
+
+
+def test_an_error_in_a_worker_process_is_raised_here(small, monkeypatch):
+    parent, train_epoch = os.getpid(), ENS._train_epoch
+
+    def fails_in_child(*args, **kwargs):
+        if os.getpid() != parent:
+            raise FloatingPointError("boom in the child")
+        return train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(ENS, "_train_epoch", fails_in_child)  # forked children inherit the patch
+    with pytest.raises(FloatingPointError, match="boom in the child"):
+        ENS.fit_ensemble(net(), small, FitConfig(epochs=1, batch_size=64), seeds(2), workers=2)
+
+
+def test_a_worker_process_that_dies_is_a_clear_error(small, monkeypatch):
+    parent, train_epoch = os.getpid(), ENS._train_epoch
+
+    def dies_in_child(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(3)
+        return train_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(ENS, "_train_epoch", dies_in_child)
+    with pytest.raises(RuntimeError, match=r"ensemble worker process \d+ ended \(exit code 3\)"):
+        ENS.fit_ensemble(net(), small, FitConfig(epochs=1, batch_size=64), seeds(2), workers=2)
+
+
+@pytest.mark.parametrize("workers", [0, -1, True, 2.0, "2", None])
+def test_bad_workers_are_a_clear_error(small, workers):
+    with pytest.raises(ValueError, match=f"workers={workers!r} is not allowed: it must be an int >= 1"):
+        ENS.fit_ensemble(net(), small, FitConfig(epochs=1), seeds(2), workers=workers)
+    with pytest.raises(ValueError, match="it must be an int >= 1"):
+        E.train_arm("a", net(), small, FitConfig(epochs=1), seeds(2), workers=workers)
+
+
+def test_workers_on_cuda_are_refused_before_anything_forks():
+    with pytest.raises(ValueError, match="workers=2 forks processes.*on cuda use workers=1"):
+        ENS.check_workers(2, "cuda")
+    assert ENS.check_workers(1, "cuda") == 1

@@ -296,7 +296,39 @@ def test_seeds_below_two_are_rejected(pytester: pytest.Pytester) -> None:
     assert "passed" not in result.stdout.str()
 
 
+def test_bad_ensemble_workers_are_rejected(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_one=INNER_ONE_CLAIM)
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "--ensemble-workers", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--ensemble-workers 0 is not allowed: give 'auto' or an integer >= 1" in result.stderr.str()
+
+
 # ---------------------------------------------------------------- in-process units
+
+class _Options:
+    """The few options resolve_ensemble_workers reads, as a pytest.Config would answer them."""
+
+    def __init__(self, workers: str = "auto", numprocesses: int | None = None, threads: int = 1, worker: bool = False):
+        self.options = {"--ensemble-workers": workers, "numprocesses": numprocesses, "--torch-threads": threads}
+        if worker:
+            self.workerinput = {"workerid": "gw0"}
+
+    def getoption(self, name: str, default=None):
+        return self.options.get(name, default)
+
+
+def test_ensemble_workers_auto_uses_the_cores_only_when_nothing_else_does() -> None:
+    import os
+
+    from dnnkit.pytest_plugin.plugin import resolve_ensemble_workers
+
+    cores = len(os.sched_getaffinity(0))
+    assert resolve_ensemble_workers(_Options(), "cpu") == cores
+    assert resolve_ensemble_workers(_Options(numprocesses=2), "cpu") == 1  # the xdist controller
+    assert resolve_ensemble_workers(_Options(worker=True), "cpu") == 1  # an xdist worker
+    assert resolve_ensemble_workers(_Options(threads=2), "cpu") == 1  # threads already take the cores
+    assert resolve_ensemble_workers(_Options(), "cuda") == 1
+    assert resolve_ensemble_workers(_Options("3", numprocesses=2), "cpu") == 3  # asked for explicitly
 
 
 def _claim_run(claim_id: str = "large-init-high-loss", nodeid: str = "t.py::test_x") -> ClaimRun:

@@ -27,7 +27,7 @@ class ClaimRun:
     """One claim test's run: what it trained, the per-seed evidence, and the decisions; becomes one record."""
 
     def __init__(self, spec: Claim, *, profile: str, n_seeds: int | None, seed_base: int, device: str, nodeid: str,
-                 data_dir: str | None = None):
+                 data_dir: str | None = None, workers: int = 1):
         self.spec = spec
         self.id = spec.id
         self.profile = profile
@@ -35,6 +35,7 @@ class ClaimRun:
         self.seed_base = seed_base
         self.device = device
         self.data_dir = data_dir  # real MNIST/CIFAR-10 files for the full profile (None: offline stand-ins)
+        self.workers = workers  # processes an arm's ensemble is split over (--ensemble-workers)
         self.decisions: list[dict[str, Any]] = []
         self.runs: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
@@ -57,7 +58,7 @@ class ClaimRun:
 
     def train(self, arms: Mapping[str, Any], split, fit_config, seeds: Sequence[RunSeeds] | None = None) -> dict[str, ArmRuns]:
         """Train every arm over the claim's seeds and record each run (per-seed facts and per-epoch history)."""
-        runs = train_arms(arms, split, fit_config, seeds or self.seeds())
+        runs = train_arms(arms, split, fit_config, seeds or self.seeds(), workers=self.workers)
         for arm_runs in runs.values():
             self.record_runs(arm_runs)
         return runs
@@ -66,6 +67,7 @@ class ClaimRun:
         self.modes.add(arm_runs.mode)
         for rep, (s, r) in enumerate(zip(arm_runs.seeds, arm_runs.results, strict=True)):
             self.runs.append({"arm": arm_runs.arm, "rep": rep, "seeds": s.as_dict(), "mode": arm_runs.mode,
+                              "workers": arm_runs.workers,
                               "diverged": r.diverged, "epochs": len(r.history), "best_epoch": r.best_epoch,
                               "epochs_to_target": r.epochs_to_target, "train_time_s": r.train_time_s,
                               "ensemble_fallback": arm_runs.extra.get("ensemble_fallback")})

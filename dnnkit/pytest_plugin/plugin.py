@@ -30,6 +30,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "without it the offline stand-ins are used and named as such")
     group.addoption("--torch-threads", type=int, default=1,
                     help="torch intra-op threads per process (1: xdist workers must not oversubscribe the cores)")
+    group.addoption("--ensemble-workers", default="auto",
+                    help="processes each claim's batched ensemble is split over (auto: the usable cores when "
+                         "pytest runs serially on the CPU with 1 torch thread, else 1; xdist already fills the cores)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,10 +46,35 @@ def pytest_configure(config: pytest.Config) -> None:
     seeds = config.getoption("--seeds")
     if seeds is not None and seeds < 2:
         raise pytest.UsageError(f"--seeds {seeds} is not allowed: a verdict needs at least 2 seeds per arm")
+    _workers_option(config)
     session = ClaimSession(config)
     config.stash[_session_key] = session
     # The session object carries its own hooks (logreport, xdist node-down, finish, summary).
     config.pluginmanager.register(session, "dnnkit-session")
+
+
+def _workers_option(config: pytest.Config) -> int | None:
+    """--ensemble-workers as a count, None for 'auto'; anything else is a usage error."""
+    choice = str(config.getoption("--ensemble-workers", default="auto"))
+    if choice == "auto":
+        return None
+    if not choice.isdigit() or int(choice) < 1:
+        raise pytest.UsageError(f"--ensemble-workers {choice} is not allowed: give 'auto' or an integer >= 1")
+    return int(choice)
+
+
+def resolve_ensemble_workers(config: pytest.Config, device: str) -> int:
+    """--ensemble-workers resolved: a count >= 1, or for 'auto' the usable cores when nothing else splits them."""
+    choice = _workers_option(config)
+    if choice is not None:
+        return choice
+    import multiprocessing
+
+    serial = not hasattr(config, "workerinput") and config.getoption("numprocesses", default=None) in (None, 0)
+    if (not serial or device != "cpu" or config.getoption("--torch-threads") != 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return 1
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def resolve_device(config: pytest.Config) -> str:
@@ -97,9 +125,10 @@ def claim(request: pytest.FixtureRequest) -> ClaimRun:
     if mark is None:
         raise pytest.UsageError(f"{request.node.nodeid} uses the `claim` fixture without @pytest.mark.claim(id)")
     config = request.config
+    device = resolve_device(config)
     run = ClaimRun(get_claim(mark.args[0]), profile=config.getoption("--profile"), n_seeds=config.getoption("--seeds"),
-                   seed_base=config.getoption("--seed-base"), device=resolve_device(config), nodeid=request.node.nodeid,
-                   data_dir=config.getoption("--data-dir"))
+                   seed_base=config.getoption("--seed-base"), device=device, nodeid=request.node.nodeid,
+                   data_dir=config.getoption("--data-dir"), workers=resolve_ensemble_workers(config, device))
     request.node.stash[_run_key] = run
     return run
 

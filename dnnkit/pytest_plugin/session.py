@@ -23,8 +23,11 @@ def _workers(config: pytest.Config) -> str:
 
 def provenance(config: pytest.Config, device: str) -> dict:
     """Who, what and where: versions, hardware, commit, date, profile and seed base of this run."""
+    from .plugin import resolve_ensemble_workers
+
     return {
         **machine(device, config.rootpath), "workers": _workers(config),
+        "ensemble_workers": resolve_ensemble_workers(config, device),
         "profile": config.getoption("--profile"), "seed_base": config.getoption("--seed-base"),
         "seeds_override": config.getoption("--seeds"), "argv": sys.argv[1:],
     }
