@@ -155,6 +155,25 @@ def run(k: int, epochs: int, batch_size: int, rounds: int, workers: int) -> dict
     }
 
 
+def scaling(ks: list[int], epochs: int, batch_size: int, rounds: int) -> dict[str, object]:
+    """CPU time per training step of a K-member ensemble for each K (interleaved), and the least-squares line
+    step(K) = fixed + per_member * K next to a sequential fit's step: per_member / sequential step bounds what any
+    K can gain on one core."""
+    torch.set_num_threads(1)
+    split = data.load_digits(seed=0)
+    fc = FitConfig(epochs=epochs, batch_size=batch_size, optimizer="adam", lr=1e-3)
+    steps = epochs * -(-len(split.X_train) // batch_size)
+    seeds = [run_seeds(0, "bench-ensemble", rep) for rep in range(max(ks))]
+    s = seeds[0]
+    jobs = {f"K={k}": (lambda k=k: fit_ensemble(NET, split, fc, seeds[:k])) for k in ks}
+    jobs["fit"] = lambda: fit(build_mlp(NET, generator=s.generator("init")), split, fc, s)
+    cpu, _ = timed(jobs, rounds)
+    per_step = {name: float(np.median(times)) / steps * 1e3 for name, times in cpu.items()}
+    slope, intercept = np.polyfit(ks, [per_step[f"K={k}"] for k in ks], 1)
+    return {"ms_per_step": per_step, "fixed_ms": float(intercept), "per_member_ms": float(slope),
+            "sequential_ms": per_step["fit"], "one_core_bound": per_step["fit"] / float(slope)}
+
+
 def show(result: dict[str, object]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -198,12 +217,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=_cores(),
                         help="processes for the whole-machine row (default: the usable cores; 1 skips that row)")
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks/ensemble.json"))
+    parser.add_argument("--scaling", action="store_true",
+                        help="instead: CPU time per step for K = 1, 2, 4, ..., --k and the fixed + per-member cost line")
     args = parser.parse_args(argv)
     for name in ("k", "epochs", "batch_size", "workers"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name)} is not allowed; it must be >= 1")
     if args.rounds < 2:
         parser.error(f"--rounds {args.rounds} is not allowed; it must be >= 2")
+    if args.scaling:
+        ks = sorted({2 ** i for i in range(args.k.bit_length()) if 2 ** i <= args.k} | {args.k})
+        cost = scaling(ks, args.epochs, args.batch_size, args.rounds)
+        for name, ms in cost["ms_per_step"].items():
+            print(f"{name:>6}: {ms:.2f} ms per step")
+        print(f"ensemble step = {cost['fixed_ms']:.2f} ms + {cost['per_member_ms']:.3f} ms x K; a sequential fit step "
+              f"costs {cost['sequential_ms']:.2f} ms, so one core gains at most {cost['one_core_bound']:.1f}x "
+              "however large K is")
+        return
     result = run(args.k, args.epochs, args.batch_size, args.rounds, args.workers)
     show(result)
     write_json(result, args.out)

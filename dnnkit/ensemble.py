@@ -25,6 +25,11 @@ stacked kernel would round differently from the per-run one: MKL's GEMM for oper
 member), and the scalar tails of ATen's vectorized elementwise and batch-norm-backward loops (run per member when a
 member's size leaves one). The optimizers keep their default implementation for the same reason (fused kernels
 round differently). On other devices expect equality to float tolerance instead.
+
+Cores. Members are independent, so `workers=n` splits them into n sub-ensembles: n - 1 in forked child processes
+and one in this process, each on one torch thread (required: a child forked after OpenMP threads ran can hang, and
+n single-thread processes use n cores without OpenMP's spin-waiting). Every member's result is the one the single
+ensemble gives. The speed-up is bounded by the per-member work, not by Python (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -493,6 +498,11 @@ def check_workers(workers: object, device: str | torch.device = "cpu") -> int:
     if workers > 1 and torch.device(device).type != "cpu":
         raise ValueError(f"workers={workers} forks processes, which CUDA state does not survive; on "
                          f"{torch.device(device)} use workers=1 (one ensemble already fills the GPU)")
+    if workers > 1 and torch.get_num_threads() != 1:
+        # A child forked after its parent's OpenMP threads ran can hang in its first parallel region, and a child
+        # on fewer threads than its parent would round differently.
+        raise ValueError(f"workers={workers} needs torch.set_num_threads(1) (now {torch.get_num_threads()}): each "
+                         "process takes one core; use workers=1 to train on several threads in one process")
     if workers > 1 and "fork" not in multiprocessing.get_all_start_methods():
         raise ValueError(f"workers={workers} needs the 'fork' start method, which this platform does not offer; "
                          "use workers=1")
@@ -531,6 +541,7 @@ def _fit_in_processes(config: MLPConfig, split, fit_config: FitConfig, seeds: li
 
 def _child_fit(send, config: MLPConfig, split, fit_config: FitConfig, seeds: list[RunSeeds], exact: bool) -> None:
     try:
+        torch.set_num_threads(1)  # re-applied in the child: OpenMP's thread state does not survive a fork whole
         payload = ("ok", fit_ensemble(config, split, fit_config, seeds, exact=exact))
     except BaseException as err:  # noqa: BLE001 - whatever stopped the child is the parent's error to raise
         payload = ("error", err)

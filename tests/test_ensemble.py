@@ -316,3 +316,13 @@ def test_workers_on_cuda_are_refused_before_anything_forks():
     with pytest.raises(ValueError, match="workers=2 forks processes.*on cuda use workers=1"):
         ENS.check_workers(2, "cuda")
     assert ENS.check_workers(1, "cuda") == 1
+
+
+def test_workers_need_one_torch_thread(small):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with pytest.raises(ValueError, match=r"workers=2 needs torch.set_num_threads\(1\) \(now 2\)"):
+            ENS.fit_ensemble(net(), small, FitConfig(epochs=1), seeds(2), workers=2)
+    finally:
+        torch.set_num_threads(threads)

@@ -301,6 +301,9 @@ def test_bad_ensemble_workers_are_rejected(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(*INNER_ARGS, "--ensemble-workers", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--ensemble-workers 0 is not allowed: give 'auto' or an integer >= 1" in result.stderr.str()
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "--ensemble-workers", "2", "--torch-threads", "2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--ensemble-workers 2 needs --torch-threads 1 (got 2)" in result.stderr.str()
 
 
 # ---------------------------------------------------------------- in-process units

@@ -46,7 +46,10 @@ def pytest_configure(config: pytest.Config) -> None:
     seeds = config.getoption("--seeds")
     if seeds is not None and seeds < 2:
         raise pytest.UsageError(f"--seeds {seeds} is not allowed: a verdict needs at least 2 seeds per arm")
-    _workers_option(config)
+    workers = _workers_option(config)
+    if workers is not None and workers > 1 and threads != 1:
+        raise pytest.UsageError(f"--ensemble-workers {workers} needs --torch-threads 1 (got {threads}): each "
+                                "ensemble process takes one core")
     session = ClaimSession(config)
     config.stash[_session_key] = session
     # The session object carries its own hooks (logreport, xdist node-down, finish, summary).
