@@ -540,6 +540,7 @@ def _fit_in_processes(config: MLPConfig, split, fit_config: FitConfig, seeds: li
 
 
 def _child_fit(send, config: MLPConfig, split, fit_config: FitConfig, seeds: list[RunSeeds], exact: bool) -> None:
+    """A forked child's whole job: train its slice and send ("ok", results) or ("error", exception), pickled."""
     try:
         torch.set_num_threads(1)  # re-applied in the child: OpenMP's thread state does not survive a fork whole
         payload = ("ok", fit_ensemble(config, split, fit_config, seeds, exact=exact))
@@ -554,6 +555,7 @@ def _child_fit(send, config: MLPConfig, split, fit_config: FitConfig, seeds: lis
 
 
 def _receive(child, receive) -> list[FitResult]:
+    """One child's results, or its exception raised here (a child that died without a word is a RuntimeError)."""
     try:
         status, value = pickle.loads(receive.recv_bytes())
     except EOFError:

@@ -50,6 +50,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if workers is not None and workers > 1 and threads != 1:
         raise pytest.UsageError(f"--ensemble-workers {workers} needs --torch-threads 1 (got {threads}): each "
                                 "ensemble process takes one core")
+    if workers is not None and workers > 1 and resolve_device(config) != "cpu":
+        raise pytest.UsageError(f"--ensemble-workers {workers} forks CPU processes; claims train on "
+                                f"{resolve_device(config)} here (use --device cpu, or 1 worker)")
     session = ClaimSession(config)
     config.stash[_session_key] = session
     # The session object carries its own hooks (logreport, xdist node-down, finish, summary).
