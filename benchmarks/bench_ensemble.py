@@ -180,24 +180,13 @@ def scaling(ks: list[int], epochs: int, batch_size: int, rounds: int) -> dict[st
 
 
 def show(result: dict[str, object]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """The ratios as the `dnnkit` report shows them (plus the wall-clock ratio of each row, for reference)."""
+    from dnnkit.report import print_harness_speed
 
-    w = result["workload"]
-    table = Table(title=f"K={w['k']} seeds, {w['net']}, {w['data']}, batch {w['batch_size']}, {w['epochs']} epochs, "
-                        f"{w['rounds']} interleaved rounds, 1 thread per process (CPU-time ratios unless the row says "
-                        "wall clock; wall-clock ratios in the last column)")
-    for col in ("comparison", "median ratio", "IQR", "median A (s)", "median B (s)", "goal", "wall ratio"):
-        table.add_column(col, justify="left" if col == "comparison" else "right")
-    goals = {"fit / hand loop": f"<= {1 + GOALS['fit_overhead']:.2f}"}
-    for name, r in result["ratios"].items():
-        if name.startswith("sequential / ensemble over"):
-            goals[name] = f">= {GOALS['ensemble_speedup']:g}x"
-        iqr = f"{r['q25_ratio']:.2f}-{r['q75_ratio']:.2f}" if "q25_ratio" in r else "(ratio of medians)"
-        table.add_row(name, f"{r['median_ratio']:.2f}", iqr,
-                      f"{r['median_a_us'] / 1e6:.3f}", f"{r['median_b_us'] / 1e6:.3f}", goals.get(name, ""),
-                      f"{r['median_ratio_wall']:.2f}" if "median_ratio_wall" in r else "")
-    Console(width=max(Console().width, 150)).print(table)
+    print_harness_speed(result, title="bench_ensemble.py")
+    walls = ", ".join(f"{name}: {r['median_ratio_wall']:.2f}" for name, r in result["ratios"].items()
+                      if "median_ratio_wall" in r)
+    print(f"wall-clock ratios: {walls}")
 
 
 def write_json(result: dict[str, object], path: Path) -> None:
@@ -231,6 +220,8 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name)} is not allowed; it must be >= 1")
     if args.rounds < 2:
         parser.error(f"--rounds {args.rounds} is not allowed; it must be >= 2")
+    if args.scaling and args.k < 2:
+        parser.error(f"--scaling with --k {args.k} is not allowed: fitting the cost line needs --k >= 2")
     if args.scaling:
         ks = sorted({2 ** i for i in range(args.k.bit_length()) if 2 ** i <= args.k} | {args.k})
         cost = scaling(ks, args.epochs, args.batch_size, args.rounds)

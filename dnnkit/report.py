@@ -1,7 +1,8 @@
 """`python -m dnnkit.report` (also the `dnnkit` command): the results as tables, what changed between two result
 sets, the markdown that results/ commits, the plots, and the run's per-claim progress lines.
 
-    dnnkit                          claims table (results/claims.json) and benchmark table (results/benchmarks/)
+    dnnkit                          claims table (results/claims.json), benchmark table (results/benchmarks/) and
+                                    the harness's speed (results/benchmarks/ensemble.json, benchmarks/bench_ensemble.py)
     dnnkit --compare OLD NEW        verdict flips and effect-size changes between two claims.json (or their dirs)
     dnnkit --markdown [DIR]         write claims.md and benchmarks.md (default DIR: the results dir)
     dnnkit --plots [DIR]            write the PNG figures (needs matplotlib: pip install -e ".[plots]")
@@ -30,6 +31,7 @@ DEFAULT_RESULTS = "results"
 BENCH_DIR = "benchmarks"
 BASELINE_NAME = "baseline.json"
 LATEST_NAME = "latest.json"
+HARNESS_NAME = "ensemble.json"
 
 
 def _console(width: int | None = None):
@@ -141,6 +143,79 @@ def benchmarks_markdown(payload: dict, baseline: dict | None = None) -> str:
         lines += ["", f"## {group}", "", "| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns)]
         lines += ["| " + " | ".join(row[k].replace("|", "/") for k, _ in columns) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the harness's own speed (benchmarks/bench_ensemble.py)
+# ------------------------------------------------------------------------------------------------------------
+
+HARNESS_COLUMNS = (("comparison", "comparison"), ("ratio", "median ratio"), ("iqr", "IQR"), ("clock", "clock"),
+                   ("a_s", "median A (s)"), ("b_s", "median B (s)"), ("goal", "goal"))
+
+
+def _harness_goal(name: str, ratio: float, goals: dict) -> str:
+    """The issue's goal for this row and whether the ratio meets it (rows without a goal: empty)."""
+    if name.startswith("sequential / ensemble over") and "ensemble_speedup" in goals:
+        goal = float(goals["ensemble_speedup"])
+        return f">= {goal:g}x: {'met' if ratio >= goal else 'not met'}"
+    if name.startswith("fit / hand loop") and "fit_overhead" in goals:
+        goal = 1 + float(goals["fit_overhead"])
+        return f"<= {goal:.2f}: {'met' if ratio <= goal else 'not met'}"
+    return ""
+
+
+def harness_rows(payload: dict) -> list[dict[str, str]]:
+    """One row per ratio of a bench_ensemble.py record: median, IQR, which clock, the two medians, the goal."""
+    rows = []
+    for name, r in payload["ratios"].items():
+        rows.append({"comparison": name, "ratio": f"{r['median_ratio']:.2f}",
+                     "iqr": f"{r['q25_ratio']:.2f}-{r['q75_ratio']:.2f}" if "q25_ratio" in r else "(ratio of medians)",
+                     "clock": r.get("clock", "cpu"), "a_s": f"{r['median_a_us'] / 1e6:.3f}",
+                     "b_s": f"{r['median_b_us'] / 1e6:.3f}",
+                     "goal": _harness_goal(name, r["median_ratio"], payload.get("goals") or {})})
+    return rows
+
+
+def _harness_title(payload: dict) -> str:
+    w = payload["workload"]
+    return (f"K={w['k']} seeds, {w['net']}, {w['data']}, batch {w['batch_size']}, {w['epochs']} epochs, "
+            f"{w['rounds']} interleaved rounds, 1 torch thread per process")
+
+
+def print_harness_speed(payload: dict, title: str = "dnnkit harness speed") -> None:
+    """The batched ensemble and the fit loop against their baselines, as ratios measured in one run."""
+    from rich.table import Table
+
+    t = Table(title=f"{title}: {_harness_title(payload)}", title_justify="left")
+    for key, header in HARNESS_COLUMNS:
+        t.add_column(header, justify="left" if key == "comparison" else "right", overflow="fold")
+    for row in harness_rows(payload):
+        style = "red" if row["goal"].endswith("not met") else None
+        t.add_row(*[f"[{style}]{row[k]}[/]" if style else row[k] for k, _ in HARNESS_COLUMNS])
+    _console().print(t)
+
+
+def harness_markdown(payload: dict) -> str:
+    """The harness-speed section of benchmarks.md."""
+    prov = payload.get("provenance") or {}
+    lines = ["## Harness speed (benchmarks/bench_ensemble.py)", "", f"{_harness_title(payload)}; "
+             f"commit `{prov.get('git_commit')}`, {prov.get('date')}, {prov.get('cpu')}.", "",
+             "| " + " | ".join(h for _, h in HARNESS_COLUMNS) + " |", "|" + "---|" * len(HARNESS_COLUMNS)]
+    lines += ["| " + " | ".join(row[k] for k, _ in HARNESS_COLUMNS) + " |" for row in harness_rows(payload)]
+    return "\n".join(lines) + "\n"
+
+
+def load_harness_json(path: str | Path) -> dict:
+    """A bench_ensemble.py record, or a ValueError naming the file and what is missing."""
+    import json
+
+    try:
+        payload = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: not a readable bench_ensemble.py record ({err})") from None
+    if not isinstance(payload, dict) or not {"workload", "ratios"} <= payload.keys():
+        raise ValueError(f"{path}: not a bench_ensemble.py record (needs 'workload' and 'ratios')")
+    return payload
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -443,13 +518,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(str(err))
         print_benchmarks(payload, baseline, title=f"dnnkit kernel benchmarks ({current})")
         shown += 1
+    harness = None
+    if (results / BENCH_DIR / HARNESS_NAME).exists():
+        try:
+            harness = load_harness_json(results / BENCH_DIR / HARNESS_NAME)
+        except ValueError as err:
+            parser.error(str(err))
+        print_harness_speed(harness)
+        shown += 1
     if args.markdown is not None:
         out = Path(args.markdown or args.results)
         if claims is not None:
             atomic_write_text(out / "claims.md", table.markdown(claims["claims"], claims.get("meta", {})) + "\n")
             print(f"dnnkit: wrote {out / 'claims.md'}")
-        if payload is not None:
-            atomic_write_text(out / "benchmarks.md", benchmarks_markdown(payload, baseline))
+        if payload is not None or harness is not None:
+            parts = [benchmarks_markdown(payload, baseline)] if payload is not None else ["# dnnkit benchmarks\n"]
+            parts += [harness_markdown(harness)] if harness is not None else []
+            atomic_write_text(out / "benchmarks.md", "\n".join(parts))
             print(f"dnnkit: wrote {out / 'benchmarks.md'}")
     if args.plots is not None:
         try:

@@ -156,6 +156,46 @@ def test_default_report_renders_claims_and_benchmarks(two_sets, tmp_path: Path,
     assert (results / "claims.md").read_text().startswith("# dnnkit claims")
 
 
+def _harness_payload(ensemble_2proc: float, fit_ratio: float) -> dict:
+    """A bench_ensemble.py record with three rows."""
+    def ratio(median: float, clock: str = "cpu") -> dict:
+        return {"median_ratio": median, "q25_ratio": median - 0.1, "q75_ratio": median + 0.1, "rounds": 7,
+                "median_a_us": 1.5e6, "median_b_us": 1.5e6 / median, "median_ratio_wall": median, "clock": clock}
+    return {"workload": {"k": 16, "epochs": 2, "batch_size": 32, "rounds": 7, "net": "5x100 ELU",
+                         "data": "digits"},
+            "provenance": {"git_commit": "abc", "date": "2026-11-23", "cpu": "AMD EPYC"},
+            "goals": {"ensemble_speedup": 5.0, "fit_overhead": 0.05},
+            "ratios": {"sequential / ensemble": ratio(2.2),
+                       "sequential / ensemble over 2 processes (whole machine, wall clock)": ratio(ensemble_2proc,
+                                                                                                   "wall"),
+                       "fit / hand loop": ratio(fit_ratio)}}
+
+
+@pytest.mark.parametrize("two_proc, fit_ratio, verdicts", [(3.4, 1.01, ("not met", "met")),
+                                                           (5.2, 1.08, ("met", "not met"))])
+def test_report_shows_the_harness_speed_against_its_goals(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                          two_proc, fit_ratio, verdicts) -> None:
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "ensemble.json").write_text(json.dumps(_harness_payload(two_proc, fit_ratio)))
+    assert report.main(["--results", str(tmp_path), "--markdown"]) == 0
+    assert "dnnkit harness speed" in capsys.readouterr().out
+    md = (tmp_path / "benchmarks.md").read_text()
+    assert "## Harness speed" in md
+    row = {line.split(" | ")[0].lstrip("| "): line for line in md.splitlines() if line.startswith("| ")}
+    assert row["sequential / ensemble over 2 processes (whole machine, wall clock)"].endswith(
+        f">= 5x: {verdicts[0]} |")
+    assert row["fit / hand loop"].endswith(f"<= 1.05: {verdicts[1]} |")
+    assert row["sequential / ensemble"].endswith("|  |")  # no goal on the one-core row
+
+
+def test_a_broken_harness_record_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "ensemble.json").write_text(json.dumps({"ratios": {}}))
+    with pytest.raises(SystemExit):
+        report.main(["--results", str(tmp_path)])
+    assert "not a bench_ensemble.py record (needs 'workload' and 'ratios')" in capsys.readouterr().err
+
+
 def test_report_with_nothing_to_show(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert report.main(["--results", str(tmp_path)]) == 1
     assert "nothing to show" in capsys.readouterr().out
