@@ -21,8 +21,6 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -36,6 +34,7 @@ from dnnkit import data  # noqa: E402
 from dnnkit.ensemble import fit_ensemble  # noqa: E402
 from dnnkit.experiment import train_arm  # noqa: E402
 from dnnkit.models import MLPConfig, build_mlp  # noqa: E402
+from dnnkit.provenance import machine, usable_cores  # noqa: E402
 from dnnkit.seeds import run_seeds  # noqa: E402
 from dnnkit.timing import interleaved_rounds, ratio_summary  # noqa: E402
 from dnnkit.training import FitConfig, fit  # noqa: E402
@@ -92,14 +91,8 @@ def summary(cpu: dict[str, list[float]], wall: dict[str, list[float]], a: str, b
 
 
 def provenance() -> dict[str, object]:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else None
-    return {"torch": torch.__version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
-            "cpu": cpu, "cores": os.cpu_count(), "git_commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    """dnnkit's run provenance (versions, CPU, threads, commit, date) plus the cores and the load at the start."""
+    return {**machine("cpu"), "cores": usable_cores(),
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
 
 
@@ -197,10 +190,6 @@ def write_json(result: dict[str, object], path: Path) -> None:
     os.replace(tmp.name, path)
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=16, help="seeds trained together (default 16)")
@@ -209,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=7,
                         help="interleaved rounds (the fit comparison runs twice as many)")
-    parser.add_argument("--workers", type=int, default=_cores(),
+    parser.add_argument("--workers", type=int, default=usable_cores(),
                         help="processes for the whole-machine row (default: the usable cores; 1 skips that row)")
     parser.add_argument("--out", type=Path, default=Path("results/benchmarks/ensemble.json"))
     parser.add_argument("--scaling", action="store_true",

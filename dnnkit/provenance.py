@@ -27,6 +27,14 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one; a container may allow fewer than
+    os.cpu_count())."""
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def git_commit(root: str | Path | None = None) -> str:
     """HEAD of the repository at `root` (default: dnnkit's checkout), '-dirty' if tracked files changed."""
     root = root or Path(__file__).resolve().parents[1]

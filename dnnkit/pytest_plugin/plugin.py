@@ -80,7 +80,9 @@ def resolve_ensemble_workers(config: pytest.Config, device: str) -> int:
     if (not serial or device != "cpu" or config.getoption("--torch-threads") != 1
             or "fork" not in multiprocessing.get_all_start_methods()):
         return 1
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    from ..provenance import usable_cores
+
+    return usable_cores()
 
 
 def resolve_device(config: pytest.Config) -> str:
