@@ -8,6 +8,7 @@ design and the pilot numbers behind every choice are in that catalog's docstring
 from __future__ import annotations
 
 import copy
+import time
 from functools import partial
 
 import pytest
@@ -17,7 +18,6 @@ from torch import nn
 from dnnkit.batchnorm import fold_batchnorm
 from dnnkit.experiment import replace_fit, select_lr
 from dnnkit.models import MLPConfig
-from dnnkit.stats import CONFIRMED
 from dnnkit.timing import interleaved_rounds, ratio_summary
 from dnnkit.training import FitConfig
 
@@ -30,6 +30,11 @@ ADAM = FitConfig(epochs=5, batch_size=64, optimizer="adam", lr=1e-3)
 CONVERGENCE_GRID = (1e-3, 3e-3, 1e-2)
 LARGE_LR = 0.1  # the grid's smallest rate at which the plain net stalled on every pilot seed
 STALLED = 0.5
+WALL_CLOCK = ("the timer the claim was first decided with (wall clock): other processes' load inflates its "
+              "blocks, so on a loaded machine it is noisy (base 0, load ~5 on 2 cores: batch 1024 inconclusive)")
+# Smallest speed-up asserted per batch: the claim's 10% at batch 1 (latency); 5% at batch 1024, where BN's elementwise
+# work is a small share of the forward (pilot ratios 0.82-0.90; amendment FOLDING_BATCH_1024 in the catalog).
+FOLDING_MIN_EFFECT = {1: 0.1, 1024: 0.05}
 # 10 ms blocks: at the 2 ms default one batch-1024 forward is one block, too short to average out BN's ~10% share.
 TIMING_BLOCK_S = 1e-2
 
@@ -39,7 +44,7 @@ def with_and_without_bn(config: MLPConfig) -> dict[str, MLPConfig]:
     return {"BN": config.replace(batch_norm="before"), "plain": config}
 
 
-def accuracy_gap(claim, split, config: MLPConfig, fit: FitConfig, what: str) -> str:
+def accuracy_gap(claim, split, config: MLPConfig, fit: FitConfig, what: str) -> None:
     """Train the net with and without BN on the claim's seeds; decide BN's val accuracy above plain's + delta."""
     runs = claim.train({f"{arm} ({what})": cfg for arm, cfg in with_and_without_bn(config).items()}, split, fit)
     acc = {arm: r.values("val_acc") for arm, r in runs.items()}
@@ -47,17 +52,14 @@ def accuracy_gap(claim, split, config: MLPConfig, fit: FitConfig, what: str) -> 
                **{f"diverged {arm}": sum(x.diverged for x in r.results) for arm, r in runs.items()},
                **{f"stalled (< {STALLED}) {arm}": sum(a < STALLED for a in v) for arm, v in acc.items()})
     bn, plain = acc.values()
-    return claim.decide(bn, plain, arms=tuple(acc), label=f"val accuracy, {what}").verdict
+    claim.decide(bn, plain, arms=tuple(acc), label=f"val accuracy, {what}")
 
 
 @pytest.mark.claim("bn-faster-convergence")
-@pytest.mark.xfail(strict=False, reason=(
-    "borderline at this scale: seed base 7 confirmed (median epochs to 0.95: BN 2.5 vs plain 7, p 0.0007), seed base 0 "
-    "not reproduced (BN 3.5 vs plain 6, P(BN sooner) 0.70, p 0.09): on 360 validation digits one example is 0.28 "
-    "points, so crossing 0.95 is noisy, and select_lr on 2 pilot seeds moved BN's rate between 1e-3 and 3e-3."))
 def test_bn_faster_convergence(claim, digits):
     """A deep network with Batch Normalization converges faster: it reaches a target validation accuracy in fewer
     epochs than the same network without it."""
+    digits = claim.on_device(digits)  # select_lr trains outside claim.train
     fit = FitConfig(epochs=claim.pick(10, 30), batch_size=64, optimizer="adam", target=("val_acc", 0.95),
                     stop_at_target=True)
     arms = with_and_without_bn(DEEP)
@@ -66,16 +68,14 @@ def test_bn_faster_convergence(claim, digits):
     claim.note(lr={arm: lr for arm, (lr, _) in pilots.items()},
                pilot_median_epochs={arm: {f"{row['lr']:g}": row["median_epochs_to_target"] for row in table}
                                     for arm, (_, table) in pilots.items()})
-    assert claim.decide(runs["BN"].epochs_to_target(), runs["plain"].epochs_to_target()).verdict == CONFIRMED, \
-        claim.decisions
+    claim.decide(runs["BN"].epochs_to_target(), runs["plain"].epochs_to_target())
 
 
 @pytest.mark.claim("bn-allows-larger-lr")
 def test_bn_allows_larger_lr(claim, digits):
     """Batch Normalization lets you use much larger learning rates: at a rate where the plain network diverges or
     stalls, the network with BN trains."""
-    assert accuracy_gap(claim, digits, DEEP, replace_fit(ADAM, lr=LARGE_LR), f"Adam lr {LARGE_LR:g}") == CONFIRMED, \
-        claim.decisions
+    accuracy_gap(claim, digits, DEEP, replace_fit(ADAM, lr=LARGE_LR), f"Adam lr {LARGE_LR:g}")
 
 
 @pytest.mark.claim("bn-less-init-sensitive")
@@ -85,9 +85,8 @@ def test_bn_less_init_sensitive(claim, digits):
     the plain one does not."""
     tiny = DEEP.replace(weight_init="normal", weight_init_params={"std": 0.01})
     sigmoid = DEEP.replace(activation="sigmoid", weight_init="normal", weight_init_params={"std": 1.0})
-    verdicts = [accuracy_gap(claim, digits, tiny, ADAM, "ELU, N(0, 0.01) weights"),
-                accuracy_gap(claim, digits, sigmoid, ADAM, "sigmoid, N(0, 1) weights")]
-    assert verdicts == [CONFIRMED] * 2, claim.decisions
+    accuracy_gap(claim, digits, tiny, ADAM, "ELU, N(0, 0.01) weights")
+    accuracy_gap(claim, digits, sigmoid, ADAM, "sigmoid, N(0, 1) weights")
 
 
 def trained_chapter_bn(claim, split) -> list[nn.Module]:
@@ -114,21 +113,22 @@ def test_bn_eval_uses_moving_stats(claim, digits):
     """At test time Batch Normalization uses the moving averages of the mean and standard deviation estimated during
     training, so one example's prediction does not depend on the rest of its batch; in training mode it does (the
     batch's own statistics are used)."""
+    digits = claim.on_device(digits)  # the validation examples meet the trained models on the claim's device
     effects = [companion_effect(m, digits.X_val, s.generator("data"))
                for m, s in zip(trained_chapter_bn(claim, digits), claim.seeds(), strict=True)]
     claim.note(**{key: [f"{e[key]:.2e}" for e in effects] for key in effects[0]})
     tol = [1e-6 + 1e-5 * e["logit_scale"] for e in effects]
-    independent = claim.decide([max(e["eval_alone_vs_a"], e["eval_a_vs_b"]) <= t for e, t in zip(effects, tol, strict=True)],
-                               arms=("eval mode", "B"), label="eval mode: logits equal alone and with either batch")
-    dependent = claim.decide([e["train_a_vs_b"] > 1e-3 for e in effects], arms=("train mode", "B"),
-                             label="train mode: logits change with the batch companions (> 1e-3)")
-    assert (independent.verdict, dependent.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    claim.decide([max(e["eval_alone_vs_a"], e["eval_a_vs_b"]) <= t for e, t in zip(effects, tol, strict=True)],
+                 arms=("eval mode", "B"), label="eval mode: logits equal alone and with either batch")
+    claim.decide([e["train_a_vs_b"] > 1e-3 for e in effects], arms=("train mode", "B"),
+                 label="train mode: logits change with the batch companions (> 1e-3)")
 
 
 @pytest.mark.claim("bn-folding-same-output-faster")
 def test_bn_folding_same_output_faster(claim, digits):
     """For low latency, fold the Batch Normalization layers into the previous layers: the folded model gives the
     same outputs and makes faster predictions (BN otherwise adds computations at prediction time)."""
+    digits = claim.on_device(digits)
     models = trained_chapter_bn(claim, digits)
     folded = [fold_batchnorm(m) for m in models]
     X = digits.X_val
@@ -136,14 +136,17 @@ def test_bn_folding_same_output_faster(claim, digits):
         same = [torch.allclose(f(X), m(X), rtol=1e-5, atol=1e-5)
                 and not any(isinstance(x, nn.BatchNorm1d) for x in f.modules()) for f, m in zip(folded, models, strict=True)]
         max_diff = [(f(X) - m(X)).abs().max().item() for f, m in zip(folded, models, strict=True)]
-    equal = claim.decide(same, kind="exact", arms=("folded", "B"), label="folded outputs equal the model's (1e-5)")
-    rounds, verdicts, ratios = claim.pick(40, 100), [equal.verdict], {}
-    for batch in (1, 1024):
-        xb = digits.X_train[:batch]
-        t = interleaved_rounds({"folded": partial(folded[0], xb), "unfolded": partial(models[0], xb)}, rounds=rounds,
-                               min_block_s=TIMING_BLOCK_S)
-        ratios[f"batch {batch}"] = ratio_summary(t["folded"], t["unfolded"])
-        verdicts.append(claim.decide(t["folded"], t["unfolded"], label=f"eval forward, batch {batch}").verdict)
+    claim.decide(same, kind="exact", arms=("folded", "B"), label="folded outputs equal the model's (1e-5)")
+    rounds, ratios = claim.pick(40, 100), {}
+    # The declared timer (dnnkit.timing.default_timer: the process clock for 1-thread CPU work), and as a
+    # sensitivity the wall clock the claim was first timed with (amendment in the catalog).
+    for clock, timer, why in (("default timer", None, None), ("wall clock", time.perf_counter, WALL_CLOCK)):
+        for batch, min_effect in FOLDING_MIN_EFFECT.items():
+            xb = digits.X_train[:batch]
+            t = interleaved_rounds({"folded": partial(folded[0], xb), "unfolded": partial(models[0], xb)},
+                                   rounds=rounds, min_block_s=TIMING_BLOCK_S, device=claim.device, timer=timer)
+            ratios[f"{clock}, batch {batch}"] = ratio_summary(t["folded"], t["unfolded"])
+            claim.decide(t["folded"], t["unfolded"], label=f"eval forward, batch {batch} ({clock}), faster by > "
+                         f"{min_effect:.0%}", min_effect=min_effect, sensitivity=why)
     claim.note(max_abs_difference=[f"{d:.1e}" for d in max_diff], folded_over_unfolded=ratios,
                torch_threads=torch.get_num_threads())
-    assert verdicts == [CONFIRMED] * 3, claim.decisions

@@ -22,7 +22,6 @@ from dnnkit.experiment import ArmRuns, replace_fit
 from dnnkit.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll, seeded_rng
 from dnnkit.models import MLPConfig, build_mlp
 from dnnkit.regularization import max_norm, penalty, top_k_dropout, unit_norms, weight_norm
-from dnnkit.stats import CONFIRMED
 from dnnkit.timing import interleaved_rounds, ratio_summary
 from dnnkit.training import FitConfig, FitResult, evaluate
 
@@ -31,12 +30,13 @@ OVERFIT_NET = MLPConfig(n_inputs=40, n_outputs=10, depth=2, width=128)
 OVERFIT_FIT = FitConfig(epochs=30, batch_size=64, optimizer="adam", lr=1e-3, eval_train=True)
 TIMING_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=5, width=100)
 SELU_BAND = {"abs_mean": 0.2, "std_low": 0.7, "std_high": 1.3}  # the selu-self-normalizes band (declared)
+VAL_DELTA = 0.02  # non-inferiority margin of the gap claims' validation accuracy (declared in the catalog)
 
 
 @pytest.fixture(scope="module")
-def mnist1d500() -> Split:
-    """The overfitting setup's data: MNIST-1D, 500 train / 500 val (generated offline)."""
-    return load_mnist1d(n_train=500, n_val=500, seed=0)
+def mnist1d500(data_seed: int) -> Split:
+    """The overfitting setup's data: MNIST-1D, 500 train / 500 val (generated offline), drawn with the seed base."""
+    return load_mnist1d(n_train=500, n_val=500, seed=data_seed)
 
 
 def gap(result: FitResult, k: int = 3) -> float:
@@ -56,6 +56,15 @@ def overfit_evidence(claim, runs: dict[str, ArmRuns]) -> dict[str, list[float]]:
     return gaps
 
 
+def not_worse_on_validation(claim, runs: dict[str, ArmRuns], arm: str, reference: str):
+    """A narrower gap counts as less overfitting only if validation accuracy did not pay for it: `arm`'s final
+    validation accuracy + VAL_DELTA above `reference`'s (paired non-inferiority). Underfitting narrows the gap too."""
+    acc = {a: runs[a].values("val_acc") for a in (arm, reference)}
+    return claim.decide([v + VAL_DELTA for v in acc[arm]], acc[reference], kind="paired", direction="greater",
+                        delta=VAL_DELTA, arms=(f"{arm} + {VAL_DELTA}", reference),
+                        label=f"validation accuracy not worse by more than {VAL_DELTA} (non-inferiority)")
+
+
 @pytest.mark.claim("l2-shrinks-weights")
 def test_l2_shrinks_weights(claim, digits500):
     """With l2 regularization the weights end up smaller (weight decay) than without it, at a similar accuracy."""
@@ -65,10 +74,9 @@ def test_l2_shrinks_weights(claim, digits500):
     norms = {arm: [weight_norm(r.model) for r in runs[arm].results] for arm in fits}
     acc = {arm: runs[arm].values("val_acc") for arm in fits}
     claim.note(weight_norm=_rounded(norms), val_acc=_rounded(acc))
-    smaller = claim.decide(norms["l2 0.01"], norms["no penalty"], label="L2 norm of all Linear weights")
-    similar = claim.decide(acc["l2 0.01"], acc["no penalty"], kind="equivalence", delta=0.02,
-                           label="validation accuracy within 0.02 (TOST)")
-    assert (smaller.verdict, similar.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    claim.decide(norms["l2 0.01"], norms["no penalty"], label="L2 norm of all Linear weights")
+    claim.decide(acc["l2 0.01"], acc["no penalty"], kind="equivalence", delta=0.02,
+                 label="validation accuracy within 0.02 (TOST)")
 
 
 @pytest.mark.claim("dropout-slows-convergence")
@@ -82,7 +90,6 @@ def test_dropout_slows_convergence(claim, digits500):
     slower = claim.decide(epochs["dropout 0.5"], epochs["no dropout"],
                           label="epochs until the eval-mode training loss <= 0.1")
     claim.note(epochs_to_train_loss_0_1=epochs, ratio_of_median_epochs=slower.effect["median_ratio"])
-    assert slower.verdict == CONFIRMED, claim.decisions
 
 
 @pytest.mark.claim("dropout-no-inference-cost")
@@ -103,10 +110,9 @@ def test_dropout_no_inference_cost(claim, digits):
     small = interleaved_rounds({arm: lambda m=m: m(one) for arm, m in timed.items()}, rounds=10, device=dev)
     claim.note(batch_1437=ratio_summary(rounds["with"], rounds["without"]),
                batch_1_context=ratio_summary(small["with"], small["without"]), torch_threads=torch.get_num_threads())
-    same = claim.decide(identical, kind="exact", arms=("with == without", "B"),
-                        label="eval-mode outputs bitwise equal (8 seeds)")
-    equal = claim.decide(rounds["with"], rounds["without"], label="eval forward, batch 1437: with / without dropout")
-    assert (same.verdict, equal.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    claim.decide(identical, kind="exact", arms=("with == without", "B"),
+                 label="eval-mode outputs bitwise equal (8 seeds)")
+    claim.decide(rounds["with"], rounds["without"], label="eval forward, batch 1437: with / without dropout")
 
 
 @pytest.mark.claim("mc-dropout-cost-linear")
@@ -127,8 +133,31 @@ def test_mc_dropout_cost_linear(claim, digits):
                one_mc_pass_vs_one_eval_pass=ratio_summary(t["one pass"], t["eval pass"]),
                mc_prediction_vs_one_eval_pass=ratio_summary(t["mc"], t["eval pass"]),
                torch_threads=torch.get_num_threads())
-    linear = claim.decide(t["mc"], k_passes, label=f"mc_dropout_predict(K={k}) / ({k} x one stochastic pass)")
-    assert linear.verdict == CONFIRMED, claim.decisions
+    claim.decide(t["mc"], k_passes, label=f"mc_dropout_predict(K={k}) / ({k} x one stochastic pass)")
+
+
+def mc_vs_deterministic(claim, runs: ArmRuns, split: Split, k: int = 100) -> dict[str, dict[str, list[float]]]:
+    """Per seed, validation NLL and accuracy of the mean of k MC-dropout passes ("mc") and of the eval pass ("det")."""
+    X, y = split.X_val, split.y_val
+    out = {"nll": {"mc": [], "det": []}, "acc": {"mc": [], "det": []}}
+    for s, r in zip(claim.seeds(), runs.results, strict=True):
+        with torch.no_grad():
+            det = F.softmax(r.model.eval()(X), dim=-1)
+        mc, _ = mc_dropout_predict(r.model, X, k, generator=s.generator("dropout"))
+        for name, probs in (("mc", mc), ("det", det)):
+            out["nll"][name].append(nll(probs, y))
+            out["acc"][name].append(float((probs.argmax(1) == y).float().mean()))
+    return out
+
+
+# Setups set aside on pilots because MC dropout raised NLL there (catalog docstring): an underfit, underconfident
+# net gains nothing from averaging. Kept as sensitivity checks, shown beside the verdict.
+MC_SET_ASIDE = {
+    "dropout 0.5, lr 1e-3": (0.5, 1e-3, "set aside on pilots: at dropout 0.5 and the Adam default lr 1e-3 the net "
+                                        "underfits in 30 epochs and MC averaging raised NLL (0.21 -> 0.30)"),
+    "dropout 0.2, lr 1e-3": (0.2, 1e-3, "set aside on pilots: at the Adam default lr 1e-3 dropout 0.2 needed 100 "
+                                        "epochs before MC averaging lowered NLL; 30 epochs are the claim's budget"),
+}
 
 
 @pytest.mark.claim("mc-dropout-improves-predictions")
@@ -136,23 +165,21 @@ def test_mc_dropout_improves_predictions(claim, digits500):
     """MC dropout can boost the performance of a trained dropout model without retraining it: averaging K stochastic
     passes gives a lower negative log-likelihood (and no worse accuracy) on held-out data than one deterministic
     pass."""
-    arm = "dropout 0.2"
-    runs = claim.train({arm: DIGITS_NET.replace(dropout=0.2)}, digits500, FitConfig(epochs=30, batch_size=64, lr=3e-3))
-    X, y = digits500.X_val, digits500.y_val
-    nlls, accs = {"mc": [], "det": []}, {"mc": [], "det": []}
-    for s, r in zip(claim.seeds(), runs[arm].results, strict=True):
-        with torch.no_grad():
-            det = F.softmax(r.model.eval()(X), dim=-1)
-        mc, _ = mc_dropout_predict(r.model, X, 100, generator=s.generator("dropout"))
-        for name, probs in (("mc", mc), ("det", det)):
-            nlls[name].append(nll(probs, y))
-            accs[name].append(float((probs.argmax(1) == y).float().mean()))
-    claim.note(val_nll=_rounded(nlls, 4), val_acc=_rounded(accs))
-    better = claim.decide(nlls["mc"], nlls["det"], label="validation NLL: MC mean of 100 passes vs eval pass")
-    no_worse = claim.decide([a + 0.01 for a in accs["mc"]], accs["det"], direction="greater", delta=0.01,
-                            arms=("MC accuracy + 0.01", "deterministic accuracy"),
-                            label="validation accuracy not worse by more than 0.01 (non-inferiority)")
-    assert (better.verdict, no_worse.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    fit = FitConfig(epochs=30, batch_size=64, lr=3e-3)
+    setups = {"dropout 0.2, lr 3e-3": (0.2, 3e-3, None), **MC_SET_ASIDE}
+    runs = claim.train({arm: DIGITS_NET.replace(dropout=p) for arm, (p, _, _) in setups.items()}, digits500,
+                       {arm: replace_fit(fit, lr=lr) for arm, (_, lr, _) in setups.items()})
+    split = claim.on_device(digits500)
+    measured = {arm: mc_vs_deterministic(claim, runs[arm], split) for arm in setups}
+    claim.note(**{f"val_{m} ({arm})": _rounded(v[m], 4) for arm, v in measured.items() for m in ("nll", "acc")})
+    main = measured["dropout 0.2, lr 3e-3"]
+    claim.decide(main["nll"]["mc"], main["nll"]["det"], label="validation NLL: MC mean of 100 passes vs eval pass")
+    claim.decide([a + 0.01 for a in main["acc"]["mc"]], main["acc"]["det"], direction="greater", delta=0.01,
+                 arms=("MC accuracy + 0.01", "deterministic accuracy"),
+                 label="validation accuracy not worse by more than 0.01 (non-inferiority)")
+    for arm, (_, _, why) in MC_SET_ASIDE.items():
+        claim.decide(measured[arm]["nll"]["mc"], measured[arm]["nll"]["det"], sensitivity=why,
+                     label=f"validation NLL, MC vs eval pass, under {arm} (30 epochs)")
 
 
 @torch.no_grad()
@@ -178,14 +205,13 @@ def test_inverted_dropout_keeps_expectation(claim, digits500):
     arm = "top-layer dropout 0.5"
     net = DIGITS_NET.replace(dropout=top_k_dropout(DIGITS_NET.depth, 1, 0.5))
     runs = claim.train({arm: net}, digits500, FitConfig(epochs=5, batch_size=64, lr=1e-3))
-    X, seeds = digits500.X_val, claim.seeds()
+    X, seeds = claim.on_device(digits500).X_val, claim.seeds()
     slopes = {rescaled: [expectation_slope(r.model, X, 200, s.generator("dropout"), rescaled=rescaled)
                          for s, r in zip(seeds, runs[arm].results, strict=True)] for rescaled in (True, False)}
     claim.note(slope_inverted=_rounded(slopes[True], 4), slope_without_rescaling=_rounded(slopes[False], 4))
-    kept = claim.decide(slopes[True], [1.0] * len(seeds), label="slope of mean train-mode logits on eval logits vs 1")
-    plain = claim.decide(slopes[False], slopes[True], kind="paired", direction="less", delta=0.02,
-                         arms=("without 1/keep_prob", "inverted"), label="dropout without rescaling shrinks it")
-    assert (kept.verdict, plain.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    claim.decide(slopes[True], [1.0] * len(seeds), label="slope of mean train-mode logits on eval logits vs 1")
+    claim.decide(slopes[False], slopes[True], kind="paired", direction="less", delta=0.02,
+                 arms=("without 1/keep_prob", "inverted"), label="dropout without rescaling shrinks it")
 
 
 @pytest.mark.claim("dropout-reduces-overfitting")
@@ -193,9 +219,10 @@ def test_dropout_reduces_overfitting(claim, mnist1d500):
     """Dropout is a regularization technique: in a setup that overfits (small training set, wide net), dropout
     narrows the gap between training and validation performance."""
     arms = {"dropout 0.5": OVERFIT_NET.replace(dropout=0.5), "no dropout": OVERFIT_NET}
-    gaps = overfit_evidence(claim, claim.train(arms, mnist1d500, OVERFIT_FIT))
-    narrower = claim.decide(gaps["dropout 0.5"], gaps["no dropout"], label="val - train cross-entropy (eval mode)")
-    assert narrower.verdict == CONFIRMED, claim.decisions
+    runs = claim.train(arms, mnist1d500, OVERFIT_FIT)
+    gaps = overfit_evidence(claim, runs)
+    claim.decide(gaps["dropout 0.5"], gaps["no dropout"], label="val - train cross-entropy (eval mode)")
+    not_worse_on_validation(claim, runs, "dropout 0.5", "no dropout")
 
 
 @pytest.mark.claim("alpha-dropout-keeps-self-normalization")
@@ -206,10 +233,12 @@ def test_alpha_dropout_keeps_self_normalization(claim, digits):
                     dropout=0.2)
     arms = {"alpha dropout 0.2": net.replace(alpha_dropout=True), "dropout 0.2": net}
 
+    X = claim.on_device(digits).X_train
+
     def train_mode_stats(cfg, s):
-        model = build_mlp(cfg, generator=s.generator("init")).train()
-        with seeded_rng(s.generator("dropout")):
-            return activation_stats(model, digits.X_train)
+        model = build_mlp(cfg, generator=s.generator("init"), device=claim.device).train()
+        with seeded_rng(s.generator("dropout"), claim.device):
+            return activation_stats(model, X)
 
     stats = {arm: [train_mode_stats(cfg, s) for s in claim.seeds()] for arm, cfg in arms.items()}
     worst = {arm: [float(np.maximum(t["mean"].abs(), (t["std"] - 1).abs()).max()) for t in ts]
@@ -220,10 +249,9 @@ def test_alpha_dropout_keeps_self_normalization(claim, digits):
                **{f"{arm} seed0 top-layer mean/std": (round(float(ts[0]["mean"].iloc[-1]), 3),
                                                       round(float(ts[0]["std"].iloc[-1]), 3))
                   for arm, ts in stats.items()})
-    kept = claim.decide(in_band, label="alpha dropout: every layer in the band", arms=("alpha dropout 0.2", "B"))
-    pulled = claim.decide(worst["alpha dropout 0.2"], worst["dropout 0.2"], kind="paired", direction="less",
-                          arms=("alpha dropout 0.2", "dropout 0.2"), label="worst-layer deviation from mean 0 / std 1")
-    assert (kept.verdict, pulled.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    claim.decide(in_band, label="alpha dropout: every layer in the band", arms=("alpha dropout 0.2", "B"))
+    claim.decide(worst["alpha dropout 0.2"], worst["dropout 0.2"], kind="paired", direction="less",
+                 arms=("alpha dropout 0.2", "dropout 0.2"), label="worst-layer deviation from mean 0 / std 1")
 
 
 @pytest.mark.claim("max-norm-bounds-weights")
@@ -235,12 +263,12 @@ def test_max_norm_bounds_weights(claim, mnist1d500):
     runs = claim.train(dict.fromkeys(fits, OVERFIT_NET), mnist1d500, fits)
     largest = {arm: [max(float(n.max()) for n in unit_norms(r.model)) for r in runs[arm].results] for arm in fits}
     claim.note(largest_unit_norm={arm: _rounded(v, 6) for arm, v in largest.items()})
-    bounded = claim.decide([n <= radius[arm] * (1 + 1e-6) for arm in fits for n in largest[arm]],
-                           label="every unit's incoming-weight norm <= r (both arms, every seed)", arms=("r = 0.5 and 1", "B"))
+    claim.decide([n <= radius[arm] * (1 + 1e-6) for arm in fits for n in largest[arm]],
+                 label="every unit's incoming-weight norm <= r (both arms, every seed)", arms=("r = 0.5 and 1", "B"))
     gaps = overfit_evidence(claim, runs)
-    narrower = claim.decide(gaps["r = 0.5"], gaps["r = 1"], kind="paired", direction="less",
-                            arms=("r = 0.5", "r = 1"), label="val - train cross-entropy (eval mode)")
-    assert (bounded.verdict, narrower.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+    claim.decide(gaps["r = 0.5"], gaps["r = 1"], kind="paired", direction="less",
+                 arms=("r = 0.5", "r = 1"), label="val - train cross-entropy (eval mode)")
+    not_worse_on_validation(claim, runs, "r = 0.5", "r = 1")
 
 
 @pytest.mark.claim("early-stopping-restores-best")
@@ -250,16 +278,16 @@ def test_early_stopping_restores_best(claim, mnist1d500):
     arm = "restored model"
     fit = replace_fit(OVERFIT_FIT, epochs=40, patience=5, restore_best=True, eval_train=False)
     runs = claim.train({arm: OVERFIT_NET}, mnist1d500, fit)
+    split = claim.on_device(mnist1d500)
     facts = []
     for r in runs[arm].results:
-        restored = evaluate(r.model, mnist1d500.X_val, mnist1d500.y_val)[0]
+        restored = evaluate(r.model, split.X_val, split.y_val)[0]
         best, last = float(r.history["val_loss"].min()), float(r.history["val_loss"].iloc[-1])
         facts.append({"restored": restored, "best": best, "last": last, "best_epoch": r.best_epoch,
                       "epochs_run": len(r.history)})
     claim.note(per_seed=[{k: round(v, 5) if isinstance(v, float) else v for k, v in f.items()} for f in facts])
-    held = claim.decide([math.isclose(f["restored"], f["best"], rel_tol=1e-6) and f["restored"] <= f["last"]
-                         for f in facts], label="restored val loss == best epoch's and <= last epoch's")
-    assert held.verdict == CONFIRMED, claim.decisions
+    claim.decide([math.isclose(f["restored"], f["best"], rel_tol=1e-6) and f["restored"] <= f["last"]
+                  for f in facts], label="restored val loss == best epoch's and <= last epoch's")
 
 
 def _rounded(values, digits: int = 3):

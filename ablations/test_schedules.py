@@ -7,20 +7,23 @@ in that catalog's docstring.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dnnkit import data, schedules
 from dnnkit.data import Split
-from dnnkit.experiment import ArmRuns, replace_fit
+from dnnkit.experiment import ArmRuns, replace_fit, train_arm
 from dnnkit.lr_finder import find_lr
 from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.stats import CONFIRMED
 from dnnkit.training import FitConfig
 from dnnkit.training import fit as train
 
 EPOCHS = 15
+TARGET = 0.45
 NET = MLPConfig(n_inputs=40, n_outputs=10, depth=2, width=64, activation="elu")
-FIT = FitConfig(epochs=EPOCHS, batch_size=128, optimizer="momentum", optimizer_params={"momentum": 0.9})
+# target: recorded for the time-to-target sensitivity only (no early stop), the level pilots reached in 6-9 epochs
+FIT = FitConfig(epochs=EPOCHS, batch_size=128, optimizer="momentum", optimizer_params={"momentum": 0.9},
+                target=("val_acc", TARGET))
 # The chapter's 25-epoch settings scaled to the budget; each arm's rate chosen on pilots (catalog docstring).
 SCHEDULES = {
     "constant": lambda lr: {},
@@ -35,40 +38,43 @@ RATES = {"constant": 0.1, "exponential": 0.3, "performance": 0.3, "power": 0.3, 
 MARGIN = 0.01  # one-cycle-best's non-inferiority margin in validation accuracy (declared in the catalog)
 
 FINDER_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu")
-FINDER_FIT = FitConfig(epochs=10, batch_size=32, optimizer="sgd", target=("val_acc", 0.95), stop_at_target=True)
+FINDER_FIT = FitConfig(epochs=10, batch_size=32, optimizer="sgd")
+FINDER_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # plain SGD rates; the best is chosen per base on 4 pilot seeds
+FINDER_DELTA = 0.01  # equivalence margin in final val accuracy (about 4 of the 360 validation digits)
 
 
 @pytest.fixture(scope="module")
-def mnist1d() -> Split:
-    """MNIST-1D, 2000 train / 1000 val: digits leaves schedules no room (every arm ends at 96.5-96.8%)."""
-    return data.load_mnist1d(n_train=2000, n_val=1000, seed=0)
+def mnist1d(data_seed: int) -> Split:
+    """MNIST-1D, 2000 train / 1000 val, drawn with the seed base: digits leaves schedules no room (every arm ends at
+    96.5-96.8%)."""
+    return data.load_mnist1d(n_train=2000, n_val=1000, seed=data_seed)
 
 
-def final_accuracy(claim, split: Split, arms: tuple[str, ...]) -> dict[str, list[float]]:
-    """Train each schedule at its own rate over the claim's seeds; final validation accuracy per seed (-inf if
-    the run diverged)."""
+def train_schedules(claim, split: Split, arms: tuple[str, ...]) -> dict[str, ArmRuns]:
+    """Train each schedule at its own rate over the claim's seeds; note the final validation accuracies."""
     fits = {arm: replace_fit(FIT, lr=RATES[arm], **SCHEDULES[arm](RATES[arm])) for arm in arms}
     runs = claim.train({arm: NET for arm in arms}, split, fits)
-    accuracy = {arm: runs[arm].values("val_acc", "last") for arm in arms}
     claim.note(rates={arm: RATES[arm] for arm in arms},
-               final_val_acc={arm: [round(v, 4) for v in vs] for arm, vs in accuracy.items()})
-    return accuracy
+               final_val_acc={arm: [round(v, 4) for v in r.values("val_acc", "last")] for arm, r in runs.items()})
+    return runs
 
 
 @pytest.mark.claim("schedules-speed-convergence")
-@pytest.mark.xfail(strict=True, reason=(
-    "exponential decay does not end better than the best constant rate at this scale (MNIST-1D, 15 epochs): paired "
-    "difference in final val acc +0.0001 (seed base 0, p 0.50) and -0.003 (base 1, p 0.68), +0.009 on 8 pilot seeds "
-    "(5/8 wins; +0.011 with 25 epochs), all under the 0.01 margin. Performance scheduling (+0.015 and +0.022) and "
-    "1cycle (+0.025 and +0.018) are confirmed on both bases; only the exponential sub-comparison fails"))
 def test_schedules_speed_convergence(claim, mnist1d):
     """Exponential decay, performance scheduling and 1cycle speed up convergence: each reaches a better model within
     the same number of epochs than the best constant learning rate."""
-    accuracy = final_accuracy(claim, mnist1d, ("constant", "exponential", "performance", "1cycle"))
-    verdicts = [claim.decide(accuracy[arm], accuracy["constant"], arms=(arm, "constant 0.1"),
-                             label=f"final val acc after {EPOCHS} epochs: {arm} above the best constant rate").verdict
-                for arm in ("exponential", "performance", "1cycle")]
-    assert verdicts == [CONFIRMED] * 3, claim.decisions
+    runs = train_schedules(claim, mnist1d, ("constant", "exponential", "performance", "1cycle"))
+    constant = runs["constant"]
+    for arm in ("exponential", "performance", "1cycle"):
+        claim.decide(runs[arm].values("val_acc", "last"), constant.values("val_acc", "last"), arms=(arm, "constant 0.1"),
+                     label=f"final val acc after {EPOCHS} epochs: {arm} above the best constant rate")
+    # The first reading of "speed up convergence", left for the final accuracy after pilots (catalog docstring).
+    for arm in ("exponential", "performance", "1cycle"):
+        claim.decide(runs[arm].epochs_to_target(), constant.epochs_to_target(), kind="time_to_target",
+                     direction="less", delta=1.0, arms=(arm, "constant 0.1"),
+                     label=f"epochs to val acc {TARGET}: {arm} sooner than the best constant rate",
+                     sensitivity="time to target, the claim's first reading, set aside after pilots: 1cycle's warm-up "
+                                 f"reached {TARGET} later than the constant rate (8-9 vs 6-7 epochs) yet ended higher")
 
 
 @pytest.mark.claim("one-cycle-best")
@@ -76,40 +82,55 @@ def test_one_cycle_best(claim, mnist1d):
     """1cycle scheduling matches or beats the other learning-rate schedules at an equal number of epochs (the chapter
     recommends it by default)."""
     others = ("exponential", "performance", "power", "piecewise")
-    accuracy = final_accuracy(claim, mnist1d, ("1cycle", *others))
-    # Non-inferiority: shift the rival down by the margin and test "greater" (no 'absent' band for this test).
-    verdicts = [claim.decide(accuracy["1cycle"], [v - MARGIN for v in accuracy[other]], delta=0.0,
-                             arms=("1cycle", f"{other} - {MARGIN}"),
-                             label=f"final val acc: 1cycle no worse than {other} (margin {MARGIN})").verdict
-                for other in others]
-    assert verdicts == [CONFIRMED] * len(others), claim.decisions
+    runs = train_schedules(claim, mnist1d, ("1cycle", *others))
+    accuracy = {arm: r.values("val_acc", "last") for arm, r in runs.items()}
+    for other in others:
+        # Non-inferiority: shift the rival down by the margin and test "greater" (no 'absent' band for this test).
+        claim.decide(accuracy["1cycle"], [v - MARGIN for v in accuracy[other]], delta=0.0,
+                     arms=("1cycle", f"{other} - {MARGIN}"),
+                     label=f"final val acc: 1cycle no worse than {other} (margin {MARGIN})")
+    for other in others:
+        claim.decide(accuracy["1cycle"], accuracy[other], arms=("1cycle", other),
+                     label=f"final val acc: 1cycle better than {other}",
+                     sensitivity="the chapter's strict reading (1cycle better than each), softened to 'no worse "
+                                 "than' after pilots")
 
 
 def train_per_seed_rate(claim, arm: str, split: Split, rates: list[float]) -> ArmRuns:
     """FINDER_NET trained once per claim seed, seed i at rates[i] (its own finder's suggestion); runs recorded."""
     seeds = claim.seeds()
-    results = [train(build_mlp(FINDER_NET, generator=s.generator("init")), split, replace_fit(FINDER_FIT, lr=lr), s)
-               for s, lr in zip(seeds, rates, strict=True)]
+    results = [train(build_mlp(FINDER_NET, generator=s.generator("init"), device=claim.device), split,
+                     replace_fit(FINDER_FIT, lr=lr), s) for s, lr in zip(seeds, rates, strict=True)]
     runs = ArmRuns(arm, FINDER_NET, FINDER_FIT, seeds, results, extra={"lr": rates})
     claim.record_runs(runs)
     return runs
 
 
+def best_grid_rate(claim, split: Split) -> tuple[float, dict[float, float]]:
+    """The grid rate with the best median final val accuracy on 4 pilot seeds (never the evidence seeds)."""
+    pilots = claim.pilot_seeds(4)
+    median = {lr: float(np.median(train_arm(f"lr={lr:g}", FINDER_NET, split, replace_fit(FINDER_FIT, lr=lr),
+                                            pilots).values("val_acc", "last"))) for lr in FINDER_GRID}
+    return max(median, key=median.get), median
+
+
 @pytest.mark.claim("lr-finder-trains")
 def test_lr_finder_trains(claim, digits):
-    """The learning rate the LR finder suggests (about 10 times below the rate where the loss starts to climb) trains
-    the net to the target; ten times that rate diverges or does clearly worse."""
-    found = [find_lr(build_mlp(FINDER_NET, generator=s.generator("init")), digits, optimizer="sgd", lr_min=1e-4,
-                     lr_max=10.0, batch_size=FINDER_FIT.batch_size, seeds=s) for s in claim.seeds()]
+    """The learning rate the LR finder suggests (about 10 times below the rate where the loss starts to climb)
+    trains the net as well as the best rate of a grid searched by hand."""
+    digits = claim.on_device(digits)  # the finder and the per-seed runs train outside claim.train
+    found = [find_lr(build_mlp(FINDER_NET, generator=s.generator("init"), device=claim.device), digits,
+                     optimizer="sgd", lr_min=1e-4, lr_max=10.0, batch_size=FINDER_FIT.batch_size, seeds=s)
+             for s in claim.seeds()]
     suggested = [f.suggestion for f in found]
-    runs = {arm: train_per_seed_rate(claim, arm, digits, [k * lr for lr in suggested])
-            for arm, k in (("suggested rate", 1), ("10x suggested rate", 10))}
-    epochs = {arm: r.epochs_to_target() for arm, r in runs.items()}
+    best, pilot_median = best_grid_rate(claim, digits)
+    finder = train_per_seed_rate(claim, "suggested rate", digits, suggested)
+    grid = claim.train({f"best grid rate ({best:g})": FINDER_NET}, digits, replace_fit(FINDER_FIT, lr=best))
+    acc = {"suggested rate": finder.values("val_acc", "last"),
+           **{arm: r.values("val_acc", "last") for arm, r in grid.items()}}
     claim.note(suggested_lr=[f"{lr:.4g}" for lr in suggested], finder_steps=[len(f.frame) for f in found],
-               diverged={arm: [r.diverged for r in rs.results] for arm, rs in runs.items()},
-               final_val_acc={arm: [round(v, 3) for v in rs.values("val_acc", "last")] for arm, rs in runs.items()})
-    faster = claim.decide(epochs["suggested rate"], epochs["10x suggested rate"],
-                          label="epochs to val acc 0.95: suggestion vs 10x (+inf if never or diverged)")
-    reaches = claim.decide([e <= FINDER_FIT.epochs for e in epochs["suggested rate"]], kind="exact",
-                           arms=("suggested rate", "B"), label="the suggestion reaches val acc 0.95 within 10 epochs")
-    assert (faster.verdict, reaches.verdict) == (CONFIRMED, CONFIRMED), claim.decisions
+               best_grid_rate=best, pilot_median_val_acc={f"{lr:g}": round(v, 4) for lr, v in pilot_median.items()},
+               final_val_acc={arm: [round(v, 4) for v in vs] for arm, vs in acc.items()})
+    claim.decide(*acc.values(), arms=tuple(acc),
+                 label=f"final val acc after {FINDER_FIT.epochs} epochs: suggestion within {FINDER_DELTA} of the best "
+                       "grid rate")

@@ -6,9 +6,18 @@ A change to a declared field after results were seen goes into `amendments` with
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import pkgutil
 from dataclasses import asdict, dataclass, field
+
+VERDICTS = ("confirmed", "refuted", "not reproduced")
+# Seed bases: the evidence of the committed table and its stability column; pilot bases for design runs (seeds
+# per claim, the form of an assertion) that the evidence never uses; amendments are decided on bases above both.
+EVIDENCE_BASES = (0, 1, 2, 3, 4)
+PILOT_BASES = (100, 101, 102, 103, 104)
+FIRST_AMENDMENT_BASE = 200
 
 KINDS = ("directional", "paired", "time_to_target", "equivalence", "exact", "timing")
 DIRECTIONS = {
@@ -22,11 +31,62 @@ DIRECTIONS = {
 
 
 @dataclass(frozen=True)
+class Expect:
+    """What a run at this scale is expected to decide, declared when it differs from the chapter's prediction.
+
+    verdicts: the allowed verdicts; ("confirmed", "not reproduced") reads "not refuted", the assertion of a claim
+    that cannot be powered at quick scale. why: the reason, with the numbers that showed it. declared: when and
+    at which commit it was declared (before the evidence it is checked against).
+    """
+
+    verdicts: tuple[str, ...]
+    why: str
+    declared: str
+
+    def __post_init__(self) -> None:
+        bad = [v for v in self.verdicts if v not in VERDICTS]
+        if not self.verdicts or bad:
+            raise ValueError(f"Expect.verdicts {self.verdicts!r}: give one or more of {', '.join(VERDICTS)}")
+        if not self.why.strip() or not self.declared.strip():
+            raise ValueError("Expect needs a reason (why) and when it was declared (declared: date and commit)")
+
+    @classmethod
+    def not_refuted(cls, why: str, declared: str) -> Expect:
+        """The assertion that holds on every base when the effect cannot be powered: confirmed or not reproduced."""
+        return cls(("confirmed", "not reproduced"), why, declared)
+
+    def label(self) -> str:
+        return "not refuted" if set(self.verdicts) == {"confirmed", "not reproduced"} else " or ".join(self.verdicts)
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """A change to a declared field after results were seen: what changed, why, and the fresh seed base
+    (>= FIRST_AMENDMENT_BASE, never used before) on which the amended claim is decided again."""
+
+    date: str
+    what: str
+    why: str
+    base: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, int) or self.base < FIRST_AMENDMENT_BASE:
+            raise ValueError(f"Amendment.base {self.base!r}: an amendment is decided on a fresh seed base >= "
+                             f"{FIRST_AMENDMENT_BASE} (evidence bases are {EVIDENCE_BASES}, pilot bases {PILOT_BASES})")
+
+    def text(self) -> str:
+        return f"{self.date}: {self.what} Why: {self.why} Decided again on seed base {self.base}."
+
+
+@dataclass(frozen=True)
 class Claim:
     """One testable sentence of the chapter with its pre-declared kind, metric, direction, margin and seeds.
 
     direction reads "arm A is <direction> than arm B on <metric>" (A and B are arms[0] and arms[1]).
     delta is in metric units: the margin for equivalence, and the "absent" band of a not-reproduced verdict.
+    min_effect (timing claims only) is the smallest relative effect the claim asserts: "slower" means a median
+    A/B time ratio above 1 + min_effect, "faster" below 1 / (1 + min_effect), "equal" within that band.
+    The chapter predicts "confirmed"; `expect` declares a different verdict expected at this scale, and why.
     """
 
     id: str
@@ -40,7 +100,9 @@ class Claim:
     delta: float | None = None
     design: str = "independent"
     seeds: dict[str, int] = field(default_factory=lambda: {"quick": 8, "full": 20})
-    amendments: tuple[str, ...] = ()
+    min_effect: float | None = None
+    expect: Expect | None = None
+    amendments: tuple[Amendment | str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -52,9 +114,32 @@ class Claim:
             raise ValueError(f"claim {self.id!r}: design {self.design!r}; allowed: independent, paired")
         if self.kind in ("directional", "paired", "time_to_target", "equivalence") and (self.delta is None or self.delta < 0):
             raise ValueError(f"claim {self.id!r}: kind {self.kind!r} needs a margin delta >= 0 in metric units")
+        if self.kind == "timing" and (not isinstance(self.min_effect, (int, float)) or not self.min_effect > 0):
+            raise ValueError(f"claim {self.id!r}: a timing claim needs min_effect > 0, the smallest relative effect "
+                             f"it asserts (0.1 = 10%); got {self.min_effect!r}")
+        if self.kind != "timing" and self.min_effect is not None:
+            raise ValueError(f"claim {self.id!r}: min_effect is for timing claims only (kind {self.kind!r} uses delta)")
+        if self.expect is not None and not isinstance(self.expect, Expect):
+            raise ValueError(f"claim {self.id!r}: expect must be a dnnkit.claims.Expect, got {self.expect!r}")
+
+    @property
+    def expected_verdicts(self) -> tuple[str, ...]:
+        """The verdicts the harness accepts: the declared expectation, else the chapter's ("confirmed")."""
+        return self.expect.verdicts if self.expect else ("confirmed",)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["amendments"] = [a.text() if isinstance(a, Amendment) else a for a in self.amendments]
+        d["amendment_bases"] = [a.base for a in self.amendments if isinstance(a, Amendment)]
+        d["fingerprint"] = self.fingerprint()
+        return d
+
+    def fingerprint(self) -> str:
+        """A hash of the declaration without its amendments: a changed fingerprint with no new amendment is a
+        change after the fact (dnnkit --compare lists it)."""
+        d = asdict(self)
+        d.pop("amendments")
+        return hashlib.blake2b(json.dumps(d, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
 
 
 def _load() -> dict[str, Claim]:

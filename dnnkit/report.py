@@ -6,6 +6,8 @@ sets, the markdown that results/ commits, the plots, and the run's per-claim pro
     dnnkit --compare OLD NEW        verdict flips and effect-size changes between two claims.json (or their dirs)
     dnnkit --markdown [DIR]         write claims.md and benchmarks.md (default DIR: the results dir)
     dnnkit --plots [DIR]            write the PNG figures (needs matplotlib: pip install -e ".[plots]")
+    dnnkit stability --bases 0-4    the ablation suite over seed bases, merged with a stability column
+                                    (dnnkit.stability; fails when any verdict differs from its declaration)
 
 Benchmark times are shown with their ratios (to the fastest of their group, and to the committed baseline when
 there is one): on shared machines a single time is noise, a ratio measured in one run is evidence.
@@ -17,6 +19,7 @@ import argparse
 import io
 import math
 import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,6 +259,20 @@ class ClaimChange:
 
 
 @dataclass
+class SpecChange:
+    """A claim whose declaration (its fingerprint) differs between two result sets."""
+
+    claim: str
+    old_fingerprint: str
+    new_fingerprint: str
+    new_amendments: list[str]
+
+    @property
+    def amended(self) -> bool:
+        return bool(self.new_amendments)
+
+
+@dataclass
 class ResultComparison:
     old_meta: dict
     new_meta: dict
@@ -263,10 +280,26 @@ class ResultComparison:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    spec_changes: list[SpecChange] = field(default_factory=list)
+    unfingerprinted: list[str] = field(default_factory=list)
 
     @property
     def flips(self) -> list[str]:
         return sorted({c.claim for c in self.changes if c.flipped})
+
+    @property
+    def unamended(self) -> list[str]:
+        """Claims whose declaration changed with no new amendment: a change after the results were seen."""
+        return [c.claim for c in self.spec_changes if not c.amended]
+
+
+def spec_change(old: dict, new: dict) -> SpecChange | None:
+    """The declaration change of one claim between two records (None if unchanged or not fingerprinted)."""
+    fa, fb = old.get("fingerprint"), new.get("fingerprint")
+    if not fa or not fb or fa == fb:
+        return None
+    before = list(old["claim"].get("amendments") or [])
+    return SpecChange(new["id"], fa, fb, [a for a in new["claim"].get("amendments") or [] if a not in before])
 
 
 def _minor(version: Any) -> tuple[str, ...]:
@@ -315,6 +348,11 @@ def compare_results(old: dict, new: dict, *, allow_incompatible: bool = False) -
                            added=sorted(set(new_by) - set(old_by)), removed=sorted(set(old_by) - set(new_by)))
     for cid in sorted(set(old_by) & set(new_by)):
         a, b = old_by[cid], new_by[cid]
+        change = spec_change(a, b)
+        if change is not None:
+            out.spec_changes.append(change)
+        elif not a.get("fingerprint") or not b.get("fingerprint"):
+            out.unfingerprinted.append(cid)
         va, vb = table.verdict_text(a), table.verdict_text(b)
         dec_a = {d["label"]: d["decision"] for d in a.get("decisions", [])}
         dec_b = {d["label"]: d["decision"] for d in b.get("decisions", [])}
@@ -381,6 +419,22 @@ def print_comparison(cmp: ResultComparison) -> None:
         console.print(f"new claims: {', '.join(cmp.added)}")
     if cmp.removed:
         console.print(f"claims no longer in the set: {', '.join(cmp.removed)}")
+    for line in _spec_lines(cmp):
+        console.print(line.replace("CHANGED WITHOUT AN AMENDMENT", "[bold red]CHANGED WITHOUT AN AMENDMENT[/]"))
+
+
+def _spec_lines(cmp: ResultComparison) -> list[str]:
+    lines = []
+    for c in cmp.spec_changes:
+        if c.amended:
+            lines.append(f"declaration of {c.claim} changed ({c.old_fingerprint} -> {c.new_fingerprint}), amended: "
+                         + " / ".join(c.new_amendments))
+        else:
+            lines.append(f"declaration of {c.claim} CHANGED WITHOUT AN AMENDMENT ({c.old_fingerprint} -> "
+                         f"{c.new_fingerprint})")
+    if cmp.unfingerprinted:
+        lines.append(f"no declaration fingerprint in one set (made before fingerprints): {', '.join(cmp.unfingerprinted)}")
+    return lines
 
 
 def comparison_markdown(cmp: ResultComparison) -> str:
@@ -397,6 +451,9 @@ def comparison_markdown(cmp: ResultComparison) -> str:
         lines += ["", f"New claims: {', '.join(cmp.added)}."]
     if cmp.removed:
         lines += ["", f"Claims no longer in the set: {', '.join(cmp.removed)}."]
+    spec = _spec_lines(cmp)
+    if spec:
+        lines += ["", "Declarations:", ""] + [f"- {line}" for line in spec]
     return "\n".join(lines) + "\n"
 
 
@@ -473,6 +530,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--plots", nargs="?", const="", metavar="DIR", help="write the PNG figures into DIR "
                                                                        "(default: --results)")
     p.add_argument("--fail-on-flip", action="store_true", help="with --compare: exit 1 if any verdict flipped")
+    p.add_argument("--fail-on-unamended", action="store_true",
+                   help="with --compare: exit 1 if any claim's declaration changed without an amendment")
     p.add_argument("--allow-incompatible", action="store_true",
                    help="with --compare: compare result sets of different dnnkit minor versions anyway")
     return p
@@ -489,11 +548,16 @@ def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         path = Path(args.markdown or args.results) / "changes.md"
         atomic_write_text(path, comparison_markdown(cmp))
         print(f"dnnkit: wrote {path}")
-    return 1 if args.fail_on_flip and cmp.flips else 0
+    return 1 if (args.fail_on_flip and cmp.flips) or (args.fail_on_unamended and cmp.unamended) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The `dnnkit` command (see the module docstring); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["stability"]:
+        from . import stability
+
+        return stability.main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.compare:

@@ -424,11 +424,14 @@ def decide_exact(held: Sequence[bool], *, what: str = "") -> Decision:
 
 
 def decide_timing(
-    t_a: ArrayLike, t_b: ArrayLike, *, direction: str = "slower", margin: float = 0.1, alpha: float = 0.05
+    t_a: ArrayLike, t_b: ArrayLike, *, direction: str = "slower", margin: float = 0.1, alpha: float = 0.05,
+    min_effect: float = 0.0,
 ) -> Decision:
-    """Is A slower/faster than B, or "equal" (within 1+margin)? Sign test on interleaved per-round log ratios.
+    """Is A slower/faster than B by more than `min_effect`, or "equal" (within 1+margin)? Sign test on interleaved
+    per-round log ratios.
 
-    Directional claims test the pure direction (median ratio vs 1); `margin` only splits absent/inconclusive.
+    "slower" tests the median ratio against 1 + min_effect, "faster" against 1 / (1 + min_effect) (0: the pure
+    direction); refuted means significant the other way from 1; `margin` splits absent/inconclusive.
     "equal" is an equivalence: the 1-2*alpha CI of the median ratio must lie inside (1/(1+m), 1+m).
     """
     if direction not in TIMING_DIRECTIONS:
@@ -436,6 +439,8 @@ def decide_timing(
     _check_alpha(alpha)
     if not isinstance(margin, (int, float, np.floating)) or not math.isfinite(margin) or margin <= 0:
         raise ValueError(f"margin must be a finite number > 0 (relative, 0.1 = 10%), got {margin!r}")
+    if not isinstance(min_effect, (int, float, np.floating)) or not math.isfinite(min_effect) or min_effect < 0:
+        raise ValueError(f"min_effect must be a finite number >= 0 (relative, 0.1 = 10%), got {min_effect!r}")
     t_a, t_b = _sample(t_a, "t_a"), _sample(t_b, "t_b")
     _same_length(t_a, t_b, "interleaved timing")
     for name, t in (("t_a", t_a), ("t_b", t_b)):
@@ -460,10 +465,12 @@ def decide_timing(
             verdict, reason = NOT_REPRODUCED, INCONCLUSIVE
     else:
         alt = "greater" if direction == "slower" else "less"
-        res = stats.quantile_test(r, q=0, alternative=alt)
+        shift = math.log1p(min_effect) * (1 if direction == "slower" else -1)
+        res = stats.quantile_test(r, q=shift, alternative=alt)
         stat, p = float(res.statistic), float(res.pvalue)
         p_opp = float(stats.quantile_test(r, q=0, alternative=_other(alt)).pvalue)
-        test = f"sign test (quantile_test) on per-round log ratios, A {direction} than B"
+        beyond = f" by more than {min_effect:.0%}" if min_effect else ""
+        test = f"sign test (quantile_test) on per-round log ratios, A {direction} than B{beyond}"
         verdict, reason = _verdict(p, p_opp, lo, hi, bound, alpha)
     ratio = math.exp(float(np.median(r)))
     effect = {"median_ratio": ratio, "rounds": r.size, "faster_rounds": int((r < 0).sum()),

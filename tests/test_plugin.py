@@ -24,12 +24,24 @@ pytest_plugins = ["pytester"]
 
 HIGH, LOW = [10, 11, 12, 13, 14], [1, 2, 3, 4, 5]
 P_SEPARATED = 1 / math.comb(10, 5)  # exact one-sided Mann-Whitney p of 5 vs 5 perfectly separated values: 1/252
-XFAIL_REASON = "expected not to hold at this scale"
+EXPECT_WHY = "hand-made numbers: declared refuted"
 RESULT_FILES = {"claims.json", "claims.md", "runs.csv"}
 TIMING_KEYS = {"wall_s"}  # the only per-record field that depends on timing (order is fixed by finalize's sort)
 
-# Four claim tests on registry ids, all on hand-made numbers (no training): a confirmed directional claim, a
-# confirmed exact claim (no p-value), a strict xfail whose assertion fails, and a plain failing test.
+# The inner sessions declare one claim of their own with an expectation other than the chapter's "confirmed"
+# (through the registry, as a user's conftest would until claims have a public route).
+INNER_CONFTEST = f"""
+from dnnkit.claims import Claim, Expect, registry
+
+registry()["declared-refuted"] = Claim(
+    id="declared-refuted", section="initialization", sentence="A claim expected to be refuted at this scale.",
+    source="tests", kind="directional", metric="loss", direction="greater", arms=("A", "B"), delta=0.5,
+    expect=Expect(("refuted",), {EXPECT_WHY!r}, "2026-12-02 at test time"))
+"""
+
+# Five claim tests, all on hand-made numbers (no training): a confirmed directional claim, a confirmed exact claim
+# (no p-value), a claim declared refuted that is refuted (passes), one declared refuted that is confirmed (fails:
+# unexpected in the other direction), and a claim the chapter predicts that is refuted (fails, with no assert).
 INNER_CLAIMS = f"""
 import pytest
 
@@ -39,23 +51,28 @@ HIGH, LOW = {HIGH!r}, {LOW!r}
 @pytest.mark.claim("large-init-high-loss")
 def test_confirmed(claim):
     assert claim.n_seeds == 5
-    assert claim.decide(HIGH, LOW, label="hand-made loss").verdict == "confirmed"
+    claim.decide(HIGH, LOW, label="hand-made loss")
+    claim.decide(LOW, HIGH, label="a setup set aside", sensitivity="refuted here, shown but not gating")
 
 
 @pytest.mark.claim("zero-init-symmetry")
 def test_exact(claim):
-    assert claim.decide([True] * 5, label="held on every seed").verdict == "confirmed"
+    claim.decide([True] * 5, label="held on every seed")
 
 
-@pytest.mark.claim("std-normal-unstable-gradients")
-@pytest.mark.xfail(strict=True, reason={XFAIL_REASON!r})
-def test_expected_failure(claim):
-    assert claim.decide(LOW, HIGH).verdict == "confirmed"
+@pytest.mark.claim("declared-refuted")
+def test_expected_refuted(claim):
+    claim.decide(LOW, HIGH)
+
+
+@pytest.mark.claim("declared-refuted")
+def test_unexpectedly_confirmed(claim):
+    claim.decide(HIGH, LOW)
 
 
 @pytest.mark.claim("matched-init-preserves-variance")
 def test_failing(claim):
-    assert claim.decide(HIGH, LOW).verdict == "confirmed", "deliberately failing"
+    claim.decide(HIGH, LOW)
 """
 
 INNER_ONE_CLAIM = f"""
@@ -92,6 +109,7 @@ def _inner_run(pytester: pytest.Pytester, key: str, *args: str) -> tuple[pytest.
 
     Each key writes its own results dir, since both runs may share one pytester directory."""
     if key not in _RUNS:
+        pytester.makeconftest(INNER_CONFTEST)
         pytester.makepyfile(test_claims=INNER_CLAIMS)
         out = f"out-{key}"
         result = pytester.runpytest_subprocess(*INNER_ARGS, "--seeds", "5", "--results-dir", out, *args)
@@ -167,7 +185,7 @@ def test_notes_accept_arrays_tensors_and_sets() -> None:
 
 def test_evidence_reaches_the_results(serial_run: tuple[pytest.RunResult, Path]) -> None:
     result, out = serial_run
-    result.assert_outcomes(passed=2, failed=1, xfailed=1)
+    result.assert_outcomes(passed=3, failed=2)
     assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)  # no .tmp-* left behind
 
     payload = _load(out)
@@ -181,26 +199,30 @@ def test_evidence_reaches_the_results(serial_run: tuple[pytest.RunResult, Path])
     assert meta["torch"] == torch.__version__ and meta["python"] == platform.python_version()
     assert isinstance(meta["git_commit"], str) and meta["git_commit"]
     assert (meta["profile"], meta["seed_base"], meta["seeds_override"]) == ("quick", 0, 5)
-    assert meta["claims_run"] == 4
+    assert meta["claims_run"] == 5
     assert meta["untested_claims"] == sorted(set(registry()) - {
-        "large-init-high-loss", "zero-init-symmetry", "std-normal-unstable-gradients", "matched-init-preserves-variance"})
+        "large-init-high-loss", "zero-init-symmetry", "matched-init-preserves-variance"})
 
     records = payload["claims"]
     assert [r["id"] for r in records] == sorted(r["id"] for r in records)  # sorted by claim id
-    assert len(records) == 4
+    assert len(records) == 5
     confirmed = _by_test(payload)["test_confirmed"]
     assert confirmed["id"] == "large-init-high-loss"
     assert confirmed["test"] == "test_claims.py::test_confirmed"
     assert confirmed["claim"] == json.loads(json.dumps(get_claim("large-init-high-loss").as_dict()))
     assert (confirmed["verdict"], confirmed["outcome"], confirmed["n_seeds"]) == ("confirmed", "passed", 5)
+    # The refuted sensitivity sub-decision is shown but neither sets the verdict nor the claim's p.
     assert confirmed["p_value"] == pytest.approx(P_SEPARATED, rel=1e-12)
+    assert confirmed["as_expected"] is True and confirmed["expected"] == ["confirmed"]
+    assert confirmed["fingerprint"] == get_claim("large-init-high-loss").fingerprint()
     assert confirmed["mode"] == "none" and confirmed["runs"] == [] and "history" not in confirmed
-    [decision] = confirmed["decisions"]
-    assert decision["label"] == "hand-made loss"
+    decision, sensitivity = confirmed["decisions"]
+    assert (decision["label"], decision["role"]) == ("hand-made loss", "evidence")
     assert decision["values"] == {"N(0, 1) weights": HIGH, "he_normal": LOW}
     assert decision["decision"]["p_value"] == pytest.approx(P_SEPARATED, rel=1e-12)
-    # Three p-values in the run (1/252, 1, 1); the exact claim has none: BH q and Holm p of the smallest are 3/252.
-    assert confirmed["q_bh"] == pytest.approx(3 * P_SEPARATED) and confirmed["p_holm"] == pytest.approx(3 * P_SEPARATED)
+    assert (sensitivity["role"], sensitivity["decision"]["verdict"]) == ("sensitivity", "refuted")
+    # Four p-values in the run (1/252 twice, 1, 1); the exact claim has none: BH q of the smallest is 4/(2*252).
+    assert confirmed["q_bh"] == pytest.approx(2 * P_SEPARATED) and confirmed["p_holm"] == pytest.approx(4 * P_SEPARATED)
     assert confirmed["bh_flag"] is False
 
     exact = _by_test(payload)["test_exact"]
@@ -208,7 +230,8 @@ def test_evidence_reaches_the_results(serial_run: tuple[pytest.RunResult, Path])
 
     markdown = (out / "claims.md").read_text()
     assert "# dnnkit claims" in markdown
-    assert re.search(r"^\| large-init-high-loss \| initialization \| directional \| confirmed \|", markdown, re.M), markdown
+    assert re.search(r"^\| large-init-high-loss \| initialization \| directional \| confirmed \| confirmed \| yes \| "
+                     r"a setup set aside: refuted \|", markdown, re.M), markdown
     for record in records:
         assert f"### {record['id']} (initialization)" in markdown
 
@@ -226,26 +249,80 @@ def test_evidence_reaches_the_results(serial_run: tuple[pytest.RunResult, Path])
     assert "dnnkit: evidence written to out-serial/" in after
 
 
-def test_xfailed_and_failed_claim_tests_keep_their_evidence(serial_run: tuple[pytest.RunResult, Path]) -> None:
+def test_declared_expectations_decide_pass_and_fail(serial_run: tuple[pytest.RunResult, Path]) -> None:
     result, out = serial_run
     records = _by_test(_load(out))
-    xfailed = records["test_expected_failure"]
-    assert (xfailed["id"], xfailed["outcome"]) == ("std-normal-unstable-gradients", "xfailed")
-    assert xfailed["expected_failure"] == XFAIL_REASON
-    assert xfailed["verdict"] == "refuted" and xfailed["decisions"][0]["values"] == {"N(0,1)": LOW, "matched init": HIGH}
+    expected = records["test_expected_refuted"]
+    assert (expected["verdict"], expected["outcome"], expected["as_expected"]) == ("refuted", "passed", True)
+    assert expected["expected"] == ["refuted"]
+    # Unexpected in either direction fails, and the evidence stays in the results.
+    other_way = records["test_unexpectedly_confirmed"]
+    assert (other_way["verdict"], other_way["outcome"], other_way["as_expected"]) == ("confirmed", "failed", False)
     failed = records["test_failing"]
     assert (failed["id"], failed["outcome"], failed["verdict"]) == ("matched-init-preserves-variance", "failed", "refuted")
     assert failed["p_value"] == pytest.approx(1.0)
-    assert "expected_failure" not in failed
+    output = result.stdout.str()
+    assert "claim 'declared-refuted': verdict 'confirmed' at seed base 0, but declared expectation: refuted" in output
+    assert "claim 'matched-init-preserves-variance': verdict 'refuted' at seed base 0, but the chapter predicts" in output
     markdown = (out / "claims.md").read_text()
-    assert f"Expected not to hold at this scale: {XFAIL_REASON}" in markdown
-    assert "refuted - expected at this scale" in markdown
+    assert f"Expected at this scale: **refuted** (declared 2026-12-02 at test time): {EXPECT_WHY}" in markdown
+    assert re.search(r"^\| declared-refuted \| initialization \| directional \| refuted \| refuted \| "
+                     r"yes \(declared at this scale\) \|", markdown, re.M), markdown
+    assert "| refuted | confirmed | NO |" in markdown
+
+
+INNER_XFAIL = """
+import pytest
+
+
+@pytest.mark.claim("large-init-high-loss")
+@pytest.mark.xfail(strict=False, reason="cannot fail")
+def test_xfailed(claim):
+    claim.decide([10, 11, 12], [1, 2, 3])
+"""
+
+INNER_DYNAMIC_XFAIL = """
+import pytest
+
+
+@pytest.mark.claim("large-init-high-loss")
+def test_dynamic(claim, request):
+    request.applymarker(pytest.mark.xfail(strict=False, reason="added at run time"))
+    claim.decide([1, 2, 3], [10, 11, 12])
+
+
+@pytest.mark.claim("zero-init-symmetry")
+def test_decides_nothing(claim):
+    pass
+"""
+
+
+def test_xfail_on_a_claim_test_is_refused(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_x=INNER_XFAIL)
+    result = pytester.runpytest_subprocess(*INNER_ARGS)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    assert "test_x.py::test_xfailed" in result.stderr.str()
+    assert "xfail is refused on a claim test" in result.stderr.str()
+    assert "passed" not in result.stdout.str()
+    # Under xdist the worker cannot raise a usage error: the test fails with the message.
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "-n", "2")
+    result.assert_outcomes(errors=1)
+    assert "xfail is refused on a claim test" in result.stdout.str()
+
+
+def test_run_time_xfail_and_a_test_that_decides_nothing_fail(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_x=INNER_DYNAMIC_XFAIL)
+    result = pytester.runpytest_subprocess(*INNER_ARGS)
+    result.assert_outcomes(failed=2)
+    output = result.stdout.str()
+    assert "test_x.py::test_dynamic: xfail is refused on a claim test" in output
+    assert "the test made no gating decision" in output
 
 
 def test_xdist_gives_the_serial_records(serial_run: tuple[pytest.RunResult, Path],
                                         xdist_run: tuple[pytest.RunResult, Path]) -> None:
     result, out = xdist_run
-    result.assert_outcomes(passed=2, failed=1, xfailed=1)
+    result.assert_outcomes(passed=3, failed=2)
     assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
     serial, parallel = _load(serial_run[1]), _load(out)
     assert serial["meta"]["workers"] == "1"
@@ -388,8 +465,8 @@ def test_markdown_lists_every_record() -> None:
     for record in records:
         assert f"| {record['id']} |" in text
         assert f"### {record['id']}" in text
-    assert "| large-init-high-loss | initialization | directional | confirmed |" in text
-    assert "| zero-init-symmetry | initialization | exact | refuted |" in text
+    assert "| large-init-high-loss | initialization | directional | confirmed | confirmed | yes |" in text
+    assert "| zero-init-symmetry | initialization | exact | confirmed | refuted | NO |" in text
 
 
 @pytest.mark.parametrize(("decisions", "verdict"), [
@@ -407,3 +484,102 @@ def test_claim_verdict_rule(decisions: list, verdict: str | None) -> None:
         run.decide(a, b, **({"kind": "exact"} if b is None else {}))
     assert run.verdict == verdict
     assert run.to_record()["verdict"] == verdict
+
+
+def test_claim_train_moves_the_split_to_the_claims_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--device decides where claims train: claim.train (and claim.on_device) move the split there. No GPU here,
+    so the move is recorded and faked; the record says where the runs really trained."""
+    from dnnkit import data
+    from dnnkit.models import MLPConfig
+    from dnnkit.training import FitConfig
+
+    split = data.make_blobs_classification(60, 4, 2, seed=0)
+    moved_to: list[str] = []
+
+    def fake_to(self, device):
+        moved_to.append(str(device))
+        return self
+
+    monkeypatch.setattr(data.Split, "to", fake_to)
+    run = ClaimRun(get_claim("bias-zero-ok"), profile="quick", n_seeds=2, seed_base=0, device="cuda", nodeid="t")
+    run.train({"zero bias": MLPConfig(n_inputs=4, n_outputs=2, depth=1, width=4)}, split, FitConfig(epochs=1))
+    assert moved_to == ["cuda"]
+    assert run.on_device(split) is split and moved_to == ["cuda", "cuda"]
+    record = run.to_record()
+    assert record["device"] == "cuda" and record["trained_on"] == ["cpu"]  # where the tensors really were
+    cpu = ClaimRun(get_claim("bias-zero-ok"), profile="quick", n_seeds=2, seed_base=0, device="cpu", nodeid="t")
+    assert cpu.on_device(split) is split and moved_to == ["cuda", "cuda"]  # already there: no copy
+
+
+def test_device_auto_follows_cuda_availability(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from dnnkit.pytest_plugin.plugin import resolve_device
+
+    class Config:
+        def __init__(self, choice: str):
+            self.choice = choice
+
+        def getoption(self, name: str, default=None):
+            return self.choice
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device(Config("auto")) == "cuda" and resolve_device(Config("cuda")) == "cuda"
+    assert resolve_device(Config("cpu")) == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device(Config("auto")) == "cpu"
+    with pytest.raises(pytest.UsageError, match="--device cuda was asked for"):
+        resolve_device(Config("cuda"))
+
+
+def test_sensitivity_is_shown_not_gating_and_needs_a_reason() -> None:
+    run = _claim_run()
+    run.decide(HIGH, LOW, label="chosen setup")
+    run.decide(LOW, HIGH, label="chapter default", sensitivity="the chapter's setup, refuted in a pilot")
+    assert run.verdict == stats.CONFIRMED and run.as_expected
+    record = run.to_record()
+    assert record["p_value"] == pytest.approx(P_SEPARATED, rel=1e-12)
+    assert table.sensitivity_text(record) == "chapter default: refuted"
+    with pytest.raises(ValueError, match="needs the reason"):
+        run.decide(HIGH, LOW, sensitivity=" ")
+    only_sensitivity = _claim_run()
+    only_sensitivity.decide(HIGH, LOW, sensitivity="context")
+    assert only_sensitivity.verdict is None and "no gating decision" in only_sensitivity.expectation_failure()
+
+
+def test_claim_declarations_are_checked_and_fingerprinted() -> None:
+    from dataclasses import replace
+
+    from dnnkit.claims import Amendment, Claim, Expect
+
+    base = get_claim("large-init-high-loss")
+    assert base.expected_verdicts == ("confirmed",)
+    assert replace(base, amendments=("x",)).fingerprint() == base.fingerprint()  # amendments are not the declaration
+    assert replace(base, delta=0.6).fingerprint() != base.fingerprint()
+    with pytest.raises(ValueError, match="one or more of confirmed, refuted, not reproduced"):
+        Expect(("holds",), "why", "today")
+    with pytest.raises(ValueError, match="needs a reason"):
+        Expect(("refuted",), "", "today")
+    assert Expect.not_refuted("underpowered", "today").label() == "not refuted"
+    with pytest.raises(ValueError, match="fresh seed base >= 200"):
+        Amendment("2026-12-02", "seeds 8 -> 12", "flipped", base=3)
+    timing = dict(id="t", section="s", sentence="x", source="y", kind="timing", metric="s", direction="slower",
+                  arms=("a", "b"))
+    with pytest.raises(ValueError, match="needs min_effect > 0"):
+        Claim(**timing)
+    assert Claim(**timing, min_effect=0.1).min_effect == 0.1
+    with pytest.raises(ValueError, match="min_effect is for timing claims only"):
+        replace(base, min_effect=0.1)
+
+
+def test_compare_lists_declarations_changed_without_an_amendment() -> None:
+    from dnnkit.report import compare_results
+
+    old = {"meta": META, "claims": _records()}
+    new = json.loads(json.dumps(old))
+    new["claims"][0]["fingerprint"] = "changed"
+    new["claims"][1]["fingerprint"] = "changed too"
+    new["claims"][1]["claim"]["amendments"] = ["2026-12-02: seeds 8 -> 12"]
+    cmp = compare_results(old, new)
+    assert cmp.unamended == ["large-init-high-loss"]
+    assert [c.claim for c in cmp.spec_changes if c.amended] == ["zero-init-symmetry"]

@@ -274,6 +274,27 @@ def test_timing_equal_within_margin():
     assert few.verdict == NOT_REPRODUCED and few.reason == "inconclusive"
 
 
+def test_timing_decides_against_the_declared_minimum_effect():
+    rng = np.random.default_rng(7)
+    t_b = rng.uniform(1.0, 2.0, 31)
+    jitter = np.exp(rng.normal(0, 0.01, 31))
+    # 5% slower, consistently: significant against 1, not against the declared 10%.
+    small = decide_timing(1.05 * t_b * jitter, t_b, direction="slower", margin=0.1, min_effect=0.1)
+    assert small.verdict == NOT_REPRODUCED and small.reason == "absent"
+    assert decide_timing(1.05 * t_b * jitter, t_b, direction="slower", margin=0.1).verdict == CONFIRMED
+    assert small.effect["median_ratio"] == pytest.approx(1.05, rel=0.02)  # the raw ratio is reported
+    assert "by more than 10%" in small.test
+    big = decide_timing(1.3 * t_b * jitter, t_b, direction="slower", margin=0.1, min_effect=0.1)
+    assert big.verdict == CONFIRMED
+    fast = decide_timing(0.8 * t_b * jitter, t_b, direction="faster", margin=0.1, min_effect=0.1)
+    assert fast.verdict == CONFIRMED
+    barely = decide_timing(0.95 * t_b * jitter, t_b, direction="faster", margin=0.1, min_effect=0.1)
+    assert barely.verdict == NOT_REPRODUCED
+    assert decide_timing(1.3 * t_b, t_b, direction="faster", min_effect=0.1).verdict == REFUTED
+    with pytest.raises(ValueError, match="min_effect must be a finite number >= 0.*-0.1"):
+        decide_timing(t_b, t_b, min_effect=-0.1)
+
+
 # ---------------------------------------------------------------- multiplicity, helpers, serialisation
 
 

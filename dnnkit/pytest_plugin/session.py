@@ -66,12 +66,7 @@ class ClaimSession:
             if name != EVIDENCE_KEY:
                 continue
             record = json.loads(value)
-            xfail = getattr(report, "wasxfail", None)
-            if xfail is not None:
-                record["outcome"] = "xfailed" if report.skipped else "xpassed"
-                record["expected_failure"] = xfail
-            else:
-                record["outcome"] = report.outcome
+            record["outcome"] = report.outcome
             self.add(record)
             self._progress(record)
 

@@ -30,13 +30,19 @@ def runs_frame(records: list[dict]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def write_results(results_dir: str | Path, records: list[dict], meta: dict) -> None:
-    """claims.json (records without per-epoch history), claims.md and runs.csv; each file atomic."""
+def write_claims(results_dir: str | Path, records: list[dict], meta: dict) -> None:
+    """claims.json (records without per-epoch history) and claims.md; each file atomic."""
     out = Path(results_dir)
     slim = [{k: v for k, v in r.items() if k != "history"} for r in records]
     payload = {"schema": SCHEMA, "meta": meta, "claims": slim}
     atomic_write_text(out / "claims.json", json.dumps(payload, indent=1, allow_nan=False) + "\n")
     atomic_write_text(out / "claims.md", table.markdown(records, meta) + "\n")
+
+
+def write_results(results_dir: str | Path, records: list[dict], meta: dict) -> None:
+    """claims.json, claims.md and runs.csv; each file atomic."""
+    out = Path(results_dir)
+    write_claims(out, records, meta)
     frame = runs_frame(records)
     for key in ("dnnkit", "torch", "python", "device", "git_commit", "profile", "seed_base"):
         frame[key] = meta.get(key)
