@@ -1,4 +1,4 @@
-"""Benchmark plumbing for ablations/bench_*.py: the device, a calibrated pedantic runner, and machine_info.
+"""The ablations' claims (dnnkit's catalog), and benchmark plumbing for ablations/bench_*.py: the device, a calibrated pedantic runner, and machine_info.
 
 The runner is what keeps the timings honest: inputs are built by the test before it is called, a few warm-up
 calls come first (lazy init, allocator, cuDNN autotune), the block size is calibrated so one round lasts at least
@@ -22,8 +22,13 @@ import torch
 from torch.utils.benchmark.utils.timer import timer as sync_timer
 
 from dnnkit import __version__
+from dnnkit.catalog import CLAIMS as CATALOG
 from dnnkit.pytest_plugin.plugin import resolve_device
 from dnnkit.timing import calibrate_inner, default_timer
+
+# The ablations declare dnnkit's catalog the way a user's repository declares its own claims: a CLAIMS list in a
+# conftest.py (or a test module), which the plugin picks up at collection.
+CLAIMS = CATALOG
 
 ROUNDS = 20
 MIN_BLOCK_S = 5e-3

@@ -7,9 +7,8 @@ A change to a declared field after results were seen goes into `amendments` with
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
-import pkgutil
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 VERDICTS = ("confirmed", "refuted", "not reproduced")
@@ -142,33 +141,68 @@ class Claim:
         return hashlib.blake2b(json.dumps(d, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
 
 
-def _load() -> dict[str, Claim]:
-    from . import catalog
+class Declarations:
+    """The claims a run knows, each with the place that declared it (a module's or conftest's CLAIMS list, or a
+    Claim passed to the marker). One id, one declaration: a second, different Claim with the same id is an error
+    naming both places; the same Claim reached twice (one catalog imported by two conftests) is one declaration."""
 
-    registry: dict[str, Claim] = {}
-    for info in sorted(pkgutil.iter_modules(catalog.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{catalog.__name__}.{info.name}")
-        for claim in getattr(module, "CLAIMS", ()):
-            if claim.id in registry:
-                raise ValueError(f"claim id {claim.id!r} is declared twice (catalog {info.name!r})")
-            registry[claim.id] = claim
-    return registry
+    def __init__(self) -> None:
+        self.claims: dict[str, Claim] = {}
+        self.places: dict[str, str] = {}
+
+    def add(self, claim: Claim, where: str) -> None:
+        if not isinstance(claim, Claim):
+            raise TypeError(f"{where}: {claim!r} is not a dnnkit.claims.Claim; CLAIMS lists and "
+                            "@pytest.mark.claim(...) take Claim objects (or, for the marker, a declared id)")
+        known = self.claims.get(claim.id)
+        if known is not None and known != claim:
+            raise ValueError(f"claim id {claim.id!r} is declared twice, differently: in {self.places[claim.id]} "
+                             f"and in {where}; give one of them another id")
+        if known is None:
+            self.claims[claim.id] = claim
+            self.places[claim.id] = where
+
+    def add_all(self, claims: Iterable[Claim], where: str) -> None:
+        if isinstance(claims, (str, Claim)) or not isinstance(claims, Iterable):
+            raise TypeError(f"{where}: CLAIMS must be a list or tuple of dnnkit.claims.Claim, got {claims!r}")
+        for claim in claims:
+            self.add(claim, where)
+
+    def __contains__(self, claim_id: object) -> bool:
+        return claim_id in self.claims
+
+    def get(self, claim_id: str) -> Claim:
+        """A declared claim by id; for an unknown one, a ValueError that says how to declare it."""
+        if claim_id not in self.claims:
+            raise ValueError(unknown_claim_message(claim_id, self.claims))
+        return self.claims[claim_id]
 
 
-_REGISTRY: dict[str, Claim] | None = None
+def unknown_claim_message(claim_id: object, known: Iterable[str]) -> str:
+    import difflib
+
+    known = sorted(known)
+    close = difflib.get_close_matches(str(claim_id), known, n=3)
+    return (f"unknown claim id {claim_id!r}"
+            + (f" (did you mean {', '.join(close)}?)" if close else "")
+            + "; declare it with a dnnkit.claims.Claim in a CLAIMS list of the test module or of a conftest.py, "
+              "or pass the Claim itself to the marker: @pytest.mark.claim(Claim(...)); dnnkit's own claims are "
+              f"`from dnnkit.catalog import CLAIMS`. {len(known)} declared in this run"
+            + (f": {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}" if known else ""))
 
 
 def registry() -> dict[str, Claim]:
-    """Every declared claim by id (catalogs are imported once)."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        _REGISTRY = _load()
-    return _REGISTRY
+    """dnnkit's own catalog by id (the chapter's claims, `dnnkit.catalog.CLAIMS`)."""
+    from .catalog import CLAIMS
+
+    declared = Declarations()
+    declared.add_all(CLAIMS, "dnnkit.catalog")
+    return declared.claims
 
 
 def get_claim(claim_id: str) -> Claim:
-    """A claim by id; ValueError lists the known ids for an unknown one."""
+    """A claim of dnnkit's own catalog by id; ValueError says how to declare an unknown one."""
     claims = registry()
     if claim_id not in claims:
-        raise ValueError(f"unknown claim id {claim_id!r}; known ids: {', '.join(sorted(claims))}")
+        raise ValueError(unknown_claim_message(claim_id, claims))
     return claims[claim_id]

@@ -28,15 +28,16 @@ EXPECT_WHY = "hand-made numbers: declared refuted"
 RESULT_FILES = {"claims.json", "claims.md", "runs.csv"}
 TIMING_KEYS = {"wall_s"}  # the only per-record field that depends on timing (order is fixed by finalize's sort)
 
-# The inner sessions declare one claim of their own with an expectation other than the chapter's "confirmed"
-# (through the registry, as a user's conftest would until claims have a public route).
+# The inner sessions declare dnnkit's catalog and one claim of their own, with an expectation other than the
+# chapter's "confirmed", in a conftest's CLAIMS list (the public route a user's repository takes).
 INNER_CONFTEST = f"""
-from dnnkit.claims import Claim, Expect, registry
+from dnnkit.catalog import CLAIMS as CATALOG
+from dnnkit.claims import Claim, Expect
 
-registry()["declared-refuted"] = Claim(
+CLAIMS = [*CATALOG, Claim(
     id="declared-refuted", section="initialization", sentence="A claim expected to be refuted at this scale.",
     source="tests", kind="directional", metric="loss", direction="greater", arms=("A", "B"), delta=0.5,
-    expect=Expect(("refuted",), {EXPECT_WHY!r}, "2026-12-02 at test time"))
+    expect=Expect(("refuted",), {EXPECT_WHY!r}, "2026-12-02 at test time"))]
 """
 
 # Five claim tests, all on hand-made numbers (no training): a confirmed directional claim, a confirmed exact claim
@@ -78,6 +79,8 @@ def test_failing(claim):
 INNER_ONE_CLAIM = f"""
 import pytest
 
+from dnnkit.catalog import CLAIMS
+
 
 @pytest.mark.claim("large-init-high-loss")
 def test_confirmed(claim):
@@ -86,6 +89,8 @@ def test_confirmed(claim):
 
 INNER_UNKNOWN = """
 import pytest
+
+from dnnkit.catalog import CLAIMS
 
 
 @pytest.mark.claim("no-such-claim")
@@ -155,9 +160,8 @@ def test_unknown_claim_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert result.ret in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.INTERRUPTED), result.stdout.str()
     output = result.stdout.str() + "\n" + result.stderr.str()
     assert "test_unknown.py::test_unknown: unknown claim id 'no-such-claim'" in output
-    known = re.search(r"known ids: (.+)", output)
-    assert known is not None, output
-    assert set(registry()) <= {i.strip() for i in known.group(1).split(",")}
+    assert "declare it with a dnnkit.claims.Claim in a CLAIMS list of the test module or of a conftest.py" in output
+    assert f"{len(registry())} declared in this run" in output
     assert "passed" not in result.stdout.str()  # nothing ran, not even the plain test
     assert not list(pytester.path.rglob("claims.json"))
 
@@ -169,7 +173,56 @@ def test_unknown_claim_id_under_xdist_fails_the_test_with_the_message(pytester: 
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     result.assert_outcomes(passed=1, errors=1)
-    assert "unknown claim id 'no-such-claim'; known ids:" in result.stdout.str()
+    assert "unknown claim id 'no-such-claim'; declare it with" in result.stdout.str()
+
+
+INNER_OWN_CLAIMS = """
+import pytest
+
+from dnnkit.claims import Claim
+
+CLAIMS = [Claim(id="my-listed-claim", section="mine", sentence="Listed in the module.", source="me",
+                kind="directional", metric="m", direction="greater", arms=("A", "B"), delta=0.1),
+          Claim(id="my-untested-claim", section="mine", sentence="Declared, never tested.", source="me",
+                kind="directional", metric="m", direction="greater", arms=("A", "B"), delta=0.1)]
+INLINE = Claim(id="my-inline-claim", section="mine", sentence="Passed to the marker.", source="me", kind="exact",
+               metric="m", direction="holds", arms=("A",))
+
+
+@pytest.mark.claim("my-listed-claim")
+def test_listed(claim, digits):
+    assert digits.X_train.device.type == "cpu" and digits.name == "digits"
+    claim.decide([10, 11, 12, 13, 14], [1, 2, 3, 4, 5])
+
+
+@pytest.mark.claim(INLINE)
+def test_inline(claim):
+    claim.decide([True] * 5)
+"""
+
+
+def test_claims_declared_in_a_users_module_and_marker(pytester: pytest.Pytester) -> None:
+    """A repository of its own: its claims only, no dnnkit catalog in the table or in 'claims with no test'."""
+    pytester.makepyfile(test_mine=INNER_OWN_CLAIMS)
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "--seeds", "5", "--results-dir", "out")
+    result.assert_outcomes(passed=2)
+    payload = _load(pytester.path / "out")
+    assert sorted(r["id"] for r in payload["claims"]) == ["my-inline-claim", "my-listed-claim"]
+    assert payload["meta"]["untested_claims"] == ["my-untested-claim"]
+
+
+def test_a_duplicate_claim_id_names_both_places(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("""
+from dnnkit.claims import Claim
+
+CLAIMS = [Claim(id="my-listed-claim", section="other", sentence="Same id, another claim.", source="conftest",
+                kind="exact", metric="m", direction="holds", arms=("A",))]
+""")
+    pytester.makepyfile(test_mine=INNER_OWN_CLAIMS)
+    result = pytester.runpytest_subprocess(*INNER_ARGS)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    assert ("claim id 'my-listed-claim' is declared twice, differently: in conftest.py (CLAIMS) and in "
+            "test_mine.py (CLAIMS)") in result.stderr.str()
 
 
 def test_notes_accept_arrays_tensors_and_sets() -> None:
@@ -274,6 +327,8 @@ def test_declared_expectations_decide_pass_and_fail(serial_run: tuple[pytest.Run
 INNER_XFAIL = """
 import pytest
 
+from dnnkit.catalog import CLAIMS
+
 
 @pytest.mark.claim("large-init-high-loss")
 @pytest.mark.xfail(strict=False, reason="cannot fail")
@@ -283,6 +338,8 @@ def test_xfailed(claim):
 
 INNER_DYNAMIC_XFAIL = """
 import pytest
+
+from dnnkit.catalog import CLAIMS
 
 
 @pytest.mark.claim("large-init-high-loss")

@@ -1,1 +1,21 @@
-"""Claim catalogs, one module per chapter section; dnnkit.claims discovers them."""
+"""dnnkit's own claims, one module per chapter section, each defining CLAIMS.
+
+The ablation suite declares them the way a user's repository declares its own: `ablations/conftest.py` lists
+`CLAIMS` (this module's), which the pytest plugin picks up at collection.
+"""
+
+from . import (
+    activations,
+    batch_norm,
+    gradient_clipping,
+    initialization,
+    optimizers,
+    regularization,
+    schedules,
+    sparsity,
+    transfer,
+)
+
+SECTIONS = (initialization, activations, batch_norm, gradient_clipping, transfer, optimizers, schedules,
+            regularization, sparsity)
+CLAIMS = tuple(claim for section in SECTIONS for claim in section.CLAIMS)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import types
+from pathlib import Path
 
 import pytest
 
-from ..claims import get_claim, registry
+from ..claims import Claim, Declarations, unknown_claim_message
 from .fixture import ClaimRun
 from .session import EVIDENCE_KEY, ClaimSession
 
 _session_key = pytest.StashKey[ClaimSession]()
 _run_key = pytest.StashKey[ClaimRun]()
 _bad_claim_key = pytest.StashKey[str]()
+_declared_key = pytest.StashKey[Declarations]()
 _XFAIL_REFUSED = ("{nodeid}: xfail is refused on a claim test (a non-strict xfail cannot fail, a strict one hides "
                   "the verdict): declare what a run at this scale is expected to decide in the claim, "
                   "Claim(expect=Expect(verdicts=..., why=..., declared=...)), and the harness checks it")
@@ -39,7 +42,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "claim(id): ties a test to a claim of the dnnkit registry")
+    config.addinivalue_line("markers", "claim(id or Claim): ties a test to a declared claim (a CLAIMS list of its "
+                                       "module or a conftest.py, or the Claim passed here)")
+    from . import datasets
+
+    # The data fixtures (digits, mnist1d, ...) are the plugin's, so a user's repository gets them too.
+    config.pluginmanager.register(datasets, "dnnkit-datasets")
     threads = config.getoption("--torch-threads")
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     os.environ.setdefault("MKL_NUM_THREADS", str(threads))
@@ -100,37 +108,85 @@ def resolve_device(config: pytest.Config) -> str:
     return choice
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    bad, seen, xfailed = [], set(), []
+def _where(config: pytest.Config, file: str) -> str:
+    path = Path(file)
+    try:
+        return str(path.relative_to(config.rootpath))
+    except ValueError:
+        return str(path)
+
+
+def _claim_id(mark: pytest.Mark) -> object:
+    arg = mark.args[0] if mark.args else None
+    return arg.id if isinstance(arg, Claim) else arg
+
+
+def collect_declarations(config: pytest.Config, items: list[pytest.Item]) -> Declarations:
+    """The claims this run declares: CLAIMS lists of the conftest.py files and test modules in play, and Claim
+    objects passed to markers. dnnkit's own catalog comes in the same way (ablations/conftest.py lists it)."""
+    declared = Declarations()
+    for plugin in config.pluginmanager.get_plugins():
+        # conftest.py files are registered as plugins, so the ones pytest loaded for this run are all here.
+        file = getattr(plugin, "__file__", None) if isinstance(plugin, types.ModuleType) else None
+        if file and Path(file).name == "conftest.py" and hasattr(plugin, "CLAIMS"):
+            declared.add_all(plugin.CLAIMS, f"{_where(config, file)} (CLAIMS)")
+    modules = {}
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and hasattr(module, "CLAIMS"):
+            modules.setdefault(module.__file__, module)
+    for file, module in sorted(modules.items()):
+        declared.add_all(module.CLAIMS, f"{_where(config, file)} (CLAIMS)")
     for item in items:
         for mark in item.iter_markers("claim"):
-            claim_id = mark.args[0] if mark.args else None
-            if claim_id not in registry():
+            if mark.args and isinstance(mark.args[0], Claim):
+                declared.add(mark.args[0], f"{item.nodeid} (marker)")
+    return declared
+
+
+def _refuse(config: pytest.Config, failures: list[tuple[pytest.Item, str]], summary: str) -> None:
+    """A usage error on the controller; in an xdist worker (where a UsageError crashes it and loses the message)
+    the tests concerned fail with the message instead."""
+    if hasattr(config, "workerinput"):
+        for item, message in failures:
+            item.stash[_bad_claim_key] = message
+    else:
+        raise pytest.UsageError(summary)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    claim_items = [item for item in items if item.get_closest_marker("claim") is not None]
+    try:
+        declared = collect_declarations(config, items)
+    except (TypeError, ValueError) as err:
+        _refuse(config, [(item, str(err)) for item in claim_items], str(err))
+        declared = Declarations()
+    config.stash[_declared_key] = declared
+    bad, seen = [], set()
+    for item in claim_items:
+        for mark in item.iter_markers("claim"):
+            claim_id = _claim_id(mark)
+            if claim_id not in declared:
                 bad.append((item, claim_id))
             seen.add(claim_id)
-        if item.get_closest_marker("claim") and item.get_closest_marker("xfail"):
-            xfailed.append(item)
+    xfailed = [item for item in claim_items if item.get_closest_marker("xfail")]
     if xfailed:
-        if hasattr(config, "workerinput"):
-            for item in xfailed:
-                item.stash[_bad_claim_key] = _XFAIL_REFUSED.format(nodeid=item.nodeid)
-        else:
-            lines = "\n  ".join(item.nodeid for item in xfailed)
-            raise pytest.UsageError(f"claim tests marked xfail (refused, strict or not):\n  {lines}\n"
-                                    + _XFAIL_REFUSED.format(nodeid="each of them"))
+        lines = "\n  ".join(item.nodeid for item in xfailed)
+        _refuse(config, [(item, _XFAIL_REFUSED.format(nodeid=item.nodeid)) for item in xfailed],
+                f"claim tests marked xfail (refused, strict or not):\n  {lines}\n"
+                + _XFAIL_REFUSED.format(nodeid="each of them"))
     if bad:
-        known = ", ".join(sorted(registry()))
-        if hasattr(config, "workerinput"):
-            # A UsageError raised in an xdist worker crashes it and loses the message: fail those tests instead.
-            for item, claim_id in bad:
-                item.stash[_bad_claim_key] = f"unknown claim id {claim_id!r}; known ids: {known}"
-        else:
-            lines = "\n  ".join(f"{item.nodeid}: unknown claim id {claim_id!r}" for item, claim_id in bad)
-            raise pytest.UsageError(f"tests marked with unknown claims:\n  {lines}\nknown ids: {known}")
-    config.stash[_session_key].seen_claims |= seen
+        lines = "\n  ".join(f"{item.nodeid}: unknown claim id {claim_id!r}" for item, claim_id in bad)
+        _refuse(config, [(item, unknown_claim_message(claim_id, declared.claims)) for item, claim_id in bad],
+                f"tests marked with unknown claims:\n  {lines}\n"
+                + unknown_claim_message(bad[0][1], declared.claims))
+    state = config.stash[_session_key]
+    state.seen_claims |= seen
+    state.declared_claims |= set(declared.claims)
     if hasattr(config, "workeroutput"):
         config.workeroutput["dnnkit_seen_claims"] = sorted(seen)
+        config.workeroutput["dnnkit_declared_claims"] = sorted(declared.claims)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -150,21 +206,16 @@ def pytest_runtest_call(item: pytest.Item):
     return result
 
 
-@pytest.fixture(scope="session")
-def data_seed(request: pytest.FixtureRequest) -> int:
-    """Seed of the data split (train/validation draws): the seed base, so a fresh base is a fresh split too."""
-    return request.config.getoption("--seed-base")
-
-
 @pytest.fixture
 def claim(request: pytest.FixtureRequest) -> ClaimRun:
     """The ClaimRun of the test's `@pytest.mark.claim(id)`: seeds, sizes, training and decisions."""
     mark = request.node.get_closest_marker("claim")
     if mark is None:
-        raise pytest.UsageError(f"{request.node.nodeid} uses the `claim` fixture without @pytest.mark.claim(id)")
+        raise pytest.UsageError(f"{request.node.nodeid} uses the `claim` fixture without @pytest.mark.claim(id or Claim)")
     config = request.config
     device = resolve_device(config)
-    run = ClaimRun(get_claim(mark.args[0]), profile=config.getoption("--profile"), n_seeds=config.getoption("--seeds"),
+    declared = config.stash.get(_declared_key, None) or Declarations()
+    run = ClaimRun(declared.get(_claim_id(mark)), profile=config.getoption("--profile"), n_seeds=config.getoption("--seeds"),
                    seed_base=config.getoption("--seed-base"), device=device, nodeid=request.node.nodeid,
                    data_dir=config.getoption("--data-dir"), workers=resolve_ensemble_workers(config, device))
     request.node.stash[_run_key] = run

@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from .. import stats
-from ..claims import registry
 from ..provenance import machine
 from . import storage, table
 
@@ -40,6 +39,7 @@ class ClaimSession:
         self.config = config
         self.records: list[dict] = []
         self.seen_claims: set[str] = set()
+        self.declared_claims: set[str] = set()  # declared by the modules and conftests this run collected
         self.meta: dict = {}
         self.claims_total: int | None = None  # known in serial runs; an xdist controller collects nothing
 
@@ -71,7 +71,9 @@ class ClaimSession:
             self._progress(record)
 
     def pytest_testnodedown(self, node, error) -> None:
-        self.seen_claims |= set(getattr(node, "workeroutput", {}).get("dnnkit_seen_claims", []))
+        output = getattr(node, "workeroutput", {})
+        self.seen_claims |= set(output.get("dnnkit_seen_claims", []))
+        self.declared_claims |= set(output.get("dnnkit_declared_claims", []))
 
     def finalize(self, meta: dict) -> None:
         """Sort records by claim id (xdist order is arbitrary) and add BH q-values and Holm p-values across them."""
@@ -82,7 +84,7 @@ class ClaimSession:
             record["q_bh"], record["p_holm"] = qv, hv
             record["bh_flag"] = record["verdict"] == stats.CONFIRMED and qv is not None and qv >= 0.05
         self.meta = {**meta, "claims_run": len(self.records),
-                     "untested_claims": sorted(set(registry()) - self.seen_claims) if self.seen_claims else []}
+                     "untested_claims": sorted(self.declared_claims - self.seen_claims) if self.seen_claims else []}
 
     def write(self, results_dir: str) -> None:
         storage.write_results(results_dir, self.records, self.meta)
