@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .checkpoints import atomic_write_bytes
-from .pytest_plugin.storage import load_results
+from .results.storage import load_results
 
 PLOTS_HINT = ('plots need matplotlib, which is not installed: pip install -e ".[plots]", '
               "then python -m dnnkit.report --plots (or rerun with --results-dir)")

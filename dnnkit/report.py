@@ -1,8 +1,11 @@
 """`python -m dnnkit.report` (also the `dnnkit` command): the results as tables, what changed between two result
-sets, the markdown that results/ commits, the plots, and the run's per-claim progress lines.
+sets, one claim's full detail, the markdown that results/ commits, and the plots. The result files themselves
+(records, tables, storage, comparison) are dnnkit.results; this module is the command around them.
 
     dnnkit                          claims table (results/claims.json), benchmark table (results/benchmarks/) and
                                     the harness's speed (results/benchmarks/ensemble.json, benchmarks/bench_ensemble.py)
+    dnnkit --claim ID               one claim in full: declaration, every comparison with its per-seed values,
+                                    stability per seed base, notes (from results/claims.json)
     dnnkit --compare OLD NEW        verdict flips and effect-size changes between two claims.json (or their dirs)
     dnnkit --markdown [DIR]         write claims.md and benchmarks.md (default DIR: the results dir)
     dnnkit --plots [DIR]            write the PNG figures (needs matplotlib: pip install -e ".[plots]")
@@ -16,19 +19,28 @@ there is one): on shared machines a single time is noise, a ratio measured in on
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import shutil
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import plots, regression
 from .checkpoints import atomic_write_text
-from .pytest_plugin import table
-from .pytest_plugin.storage import load_results
+from .results import detail, table
+from .results.markdown import markdown
+from .results.merge import (  # noqa: F401 (dnnkit.report's names from before the results package)
+    ClaimChange,
+    IncompatibleResults,
+    ResultComparison,
+    SpecChange,
+    check_compatible,
+    compare_results,
+    spec_change,
+)
+from .results.progress import progress_line, seeds_of  # noqa: F401 (as above)
+from .results.records import num
+from .results.storage import load_results
 
 DEFAULT_RESULTS = "results"
 BENCH_DIR = "benchmarks"
@@ -222,156 +234,8 @@ def load_harness_json(path: str | Path) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# comparing two result sets
+# comparing two result sets (the comparison itself: dnnkit.results.merge)
 # ------------------------------------------------------------------------------------------------------------
-
-
-class IncompatibleResults(ValueError):
-    """Two result sets that must not be compared (schema or dnnkit minor version differ)."""
-
-
-@dataclass
-class ClaimChange:
-    """One claim (and one of its sub-comparisons) in two result sets."""
-
-    claim: str
-    label: str
-    old_verdict: str
-    new_verdict: str
-    effect_name: str
-    old_effect: float | None
-    new_effect: float | None
-    old_ci: tuple[float, float] | None
-    old_p: float | None
-    new_p: float | None
-
-    @property
-    def flipped(self) -> bool:
-        return self.old_verdict != self.new_verdict
-
-    @property
-    def outside_old_ci(self) -> bool:
-        """The new estimate lies outside the old run's CI: the effect moved, not just the noise."""
-        if self.old_ci is None or self.new_effect is None:
-            return False
-        lo, hi = self.old_ci
-        return not lo <= self.new_effect <= hi
-
-
-@dataclass
-class SpecChange:
-    """A claim whose declaration (its fingerprint) differs between two result sets."""
-
-    claim: str
-    old_fingerprint: str
-    new_fingerprint: str
-    new_amendments: list[str]
-
-    @property
-    def amended(self) -> bool:
-        return bool(self.new_amendments)
-
-
-@dataclass
-class ResultComparison:
-    old_meta: dict
-    new_meta: dict
-    changes: list[ClaimChange] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    spec_changes: list[SpecChange] = field(default_factory=list)
-    unfingerprinted: list[str] = field(default_factory=list)
-
-    @property
-    def flips(self) -> list[str]:
-        return sorted({c.claim for c in self.changes if c.flipped})
-
-    @property
-    def unamended(self) -> list[str]:
-        """Claims whose declaration changed with no new amendment: a change after the results were seen."""
-        return [c.claim for c in self.spec_changes if not c.amended]
-
-
-def spec_change(old: dict, new: dict) -> SpecChange | None:
-    """The declaration change of one claim between two records (None if unchanged or not fingerprinted)."""
-    fa, fb = old.get("fingerprint"), new.get("fingerprint")
-    if not fa or not fb or fa == fb:
-        return None
-    before = list(old["claim"].get("amendments") or [])
-    return SpecChange(new["id"], fa, fb, [a for a in new["claim"].get("amendments") or [] if a not in before])
-
-
-def _minor(version: Any) -> tuple[str, ...]:
-    return tuple(str(version).split(".")[:2])
-
-
-def check_compatible(old_meta: dict, new_meta: dict) -> list[str]:
-    """Raise IncompatibleResults for different dnnkit minor versions; return warnings for differing set-ups."""
-    if _minor(old_meta.get("dnnkit")) != _minor(new_meta.get("dnnkit")):
-        raise IncompatibleResults(
-            f"result sets made by incompatible dnnkit versions ({old_meta.get('dnnkit')} vs {new_meta.get('dnnkit')}): "
-            "claim definitions and statistics may differ; rerun both with one version (or pass --allow-incompatible)")
-    return [f"{key} differs: {old_meta.get(key)!r} -> {new_meta.get(key)!r}"
-            for key in ("profile", "seed_base", "device", "torch", "seeds_override")
-            if old_meta.get(key) != new_meta.get(key)]
-
-
-def _float(x: Any) -> float | None:
-    if isinstance(x, bool) or x is None:
-        return None
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return None
-
-
-def _estimate(decision: dict | None) -> tuple[float | None, tuple[float, float] | None]:
-    if not decision:
-        return None, None
-    effect = decision.get("effect", {})
-    lo, hi = _float(effect.get("ci_low")), _float(effect.get("ci_high"))
-    return _float(effect.get("estimate")), (lo, hi) if lo is not None and hi is not None else None
-
-
-def compare_results(old: dict, new: dict, *, allow_incompatible: bool = False) -> ResultComparison:
-    """Match claims by id and their sub-comparisons by label; verdicts and effects before and after."""
-    try:
-        warnings = check_compatible(old.get("meta", {}), new.get("meta", {}))
-    except IncompatibleResults:
-        if not allow_incompatible:
-            raise
-        warnings = ["dnnkit versions differ; compared anyway (--allow-incompatible)"]
-    old_by = {r["id"]: r for r in old["claims"]}
-    new_by = {r["id"]: r for r in new["claims"]}
-    out = ResultComparison(old.get("meta", {}), new.get("meta", {}), warnings=warnings,
-                           added=sorted(set(new_by) - set(old_by)), removed=sorted(set(old_by) - set(new_by)))
-    for cid in sorted(set(old_by) & set(new_by)):
-        a, b = old_by[cid], new_by[cid]
-        change = spec_change(a, b)
-        if change is not None:
-            out.spec_changes.append(change)
-        elif not a.get("fingerprint") or not b.get("fingerprint"):
-            out.unfingerprinted.append(cid)
-        va, vb = table.verdict_text(a), table.verdict_text(b)
-        dec_a = {d["label"]: d["decision"] for d in a.get("decisions", [])}
-        dec_b = {d["label"]: d["decision"] for d in b.get("decisions", [])}
-        labels = list(dict.fromkeys([*dec_a, *dec_b])) or [""]
-        for label in labels:
-            da, db = dec_a.get(label), dec_b.get(label)
-            est_a, ci_a = _estimate(da)
-            est_b, _ = _estimate(db)
-            out.changes.append(ClaimChange(
-                claim=cid, label=label,
-                old_verdict=(da or {}).get("verdict", "-") if len(labels) > 1 else va,
-                new_verdict=(db or {}).get("verdict", "-") if len(labels) > 1 else vb,
-                effect_name=(db or da or {}).get("effect_name", ""), old_effect=est_a, new_effect=est_b, old_ci=ci_a,
-                old_p=_float((da or {}).get("p_value")), new_p=_float((db or {}).get("p_value"))))
-        if len(labels) > 1 and va != vb:
-            # The claim-level verdict, so a flip shows even when every sub-comparison kept its own.
-            out.changes.append(ClaimChange(cid, "(claim verdict)", va, vb, "", None, None, None,
-                                           _float(a.get("p_value")), _float(b.get("p_value"))))
-    return out
 
 
 def _delta(c: ClaimChange) -> str:
@@ -389,8 +253,8 @@ COMPARE_COLUMNS = ("claim", "comparison", "verdict", "effect", "old -> new", "ch
 
 def _compare_cells(c: ClaimChange) -> list[str]:
     verdict = f"{c.old_verdict} -> {c.new_verdict}" if c.flipped else c.new_verdict
-    return [c.claim, c.label or "-", verdict, c.effect_name or "-", f"{table.num(c.old_effect)} -> {table.num(c.new_effect)}",
-            _delta(c), f"{table.num(c.old_p)} -> {table.num(c.new_p)}"]
+    return [c.claim, c.label or "-", verdict, c.effect_name or "-", f"{num(c.old_effect)} -> {num(c.new_effect)}",
+            _delta(c), f"{num(c.old_p)} -> {num(c.new_p)}"]
 
 
 def _set_line(meta: dict) -> str:
@@ -458,46 +322,6 @@ def comparison_markdown(cmp: ResultComparison) -> str:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# progress of a run
-# ------------------------------------------------------------------------------------------------------------
-
-
-def seeds_of(record: dict) -> tuple[int, int]:
-    """(seed runs done, declared total) of a finished claim record: seeds per arm x arms."""
-    arms = record.get("claim", {}).get("arms") or [None]
-    total = int(record.get("n_seeds") or 0) * len(arms)
-    if record.get("outcome") == "failed":
-        return min(len(record.get("runs") or []), total), total
-    # A test that finished has done all its seeds (claims measured at init record no training runs at all).
-    return total, total
-
-
-def progress_line(record: dict, claims_done: int, claims_total: int | None = None, *, color: bool = True,
-                  width: int = 120) -> str:
-    """One progress line for a finished claim: a bar of its seeds done / total, time, verdict, and the run's count
-    of claims done (of claims_total when known).
-
-    Written by the plugin's controller as each claim's report arrives, so it works under xdist, where a worker's
-    seeds reach the controller together with the test's report. A live, redrawn display was tried and dropped: it
-    fought pytest's own progress output (pytest writes partial lines; cursor moves garbled both).
-    """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    done, total = seeds_of(record)
-    buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None)
-    progress = Progress(TextColumn("{task.description:<40}"), BarColumn(bar_width=30, finished_style="green"),
-                        MofNCompleteColumn(), TextColumn("{task.fields[unit]}"), console=console, auto_refresh=False)
-    of = f"/{claims_total}" if claims_total else ""
-    verdict = record.get("verdict") or record.get("outcome") or ""
-    progress.add_task(f"[{claims_done}{of}] {record.get('id', '?')}", total=max(total, 1), completed=done,
-                      unit=f"seeds  {float(record.get('wall_s') or 0):.1f} s  {verdict}")
-    console.print(progress.get_renderable())
-    return buffer.getvalue().rstrip("\n")
-
-
-# ------------------------------------------------------------------------------------------------------------
 # the command
 # ------------------------------------------------------------------------------------------------------------
 
@@ -523,6 +347,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "else the baseline)")
     p.add_argument("--baseline", help="the baseline JSON the benchmarks are divided by "
                                       "(default: results/benchmarks/baseline.json)")
+    p.add_argument("--claim", metavar="ID", help="print one claim's full detail from the results' claims.json")
     p.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"),
                    help="verdict flips and effect changes between two claims.json files (or result dirs)")
     p.add_argument("--markdown", nargs="?", const="", metavar="DIR",
@@ -551,6 +376,18 @@ def _compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 1 if (args.fail_on_flip and cmp.flips) or (args.fail_on_unamended and cmp.unamended) else 0
 
 
+def _claim(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """`dnnkit --claim ID`: one record of --results in full; an unknown id is a usage error naming close ids."""
+    try:
+        payload = load_results(args.results)
+        record = detail.find_record(payload, args.claim, where=str(args.results))
+    except (ValueError, detail.UnknownClaim) as err:
+        parser.error(str(err))
+    utf = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().startswith("utf")
+    print(detail.claim_detail(record, payload.get("meta", {}), marks=("✓", "✗") if utf else ("ok", "x")))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The `dnnkit` command (see the module docstring); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -562,6 +399,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.compare:
         return _compare(args, parser)
+    if args.claim is not None:
+        return _claim(args, parser)
     results = Path(args.results)
     shown = 0
     claims = None
@@ -593,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.markdown is not None:
         out = Path(args.markdown or args.results)
         if claims is not None:
-            atomic_write_text(out / "claims.md", table.markdown(claims["claims"], claims.get("meta", {})) + "\n")
+            atomic_write_text(out / "claims.md", markdown(claims["claims"], claims.get("meta", {})) + "\n")
             print(f"dnnkit: wrote {out / 'claims.md'}")
         if payload is not None or harness is not None:
             parts = [benchmarks_markdown(payload, baseline)] if payload is not None else ["# dnnkit benchmarks\n"]

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .claims import EVIDENCE_BASES
-from .pytest_plugin import storage, table
+from .results import storage, table
+from .results.merge import STABLE_AT
+from .results.merge import merge_bases as merge
 
-STABLE_AT = 4  # of 5 bases: a claim whose modal verdict holds on fewer is flagged as unstable
 BASES_DIR = "bases"
 
 
@@ -53,32 +54,6 @@ def pytest_command(base: int, out: Path, workers: int, tests: Sequence[str], opt
     dist = ["-n", str(workers), "--dist", "loadgroup"] if workers > 1 else ["-n", "0"]
     return [sys.executable, "-m", "pytest", *tests, *dist, "--benchmark-disable", "-p", "no:cacheprovider",
             "--seed-base", str(base), "--results-dir", str(out), *options]
-
-
-def merge(per_base: dict[int, dict], amended: dict[int, dict] | None = None) -> dict:
-    """The first base's result set with each claim's verdicts over all bases (and at its amendment bases)."""
-    bases = sorted(per_base)
-    first = per_base[bases[0]]
-    verdicts = {b: {r["id"]: r for r in per_base[b]["claims"]} for b in bases}
-    amended_records = {b: {r["id"]: r for r in s["claims"]} for b, s in (amended or {}).items()}
-    stable = 0
-    for record in first["claims"]:
-        by_base = {str(b): verdicts[b][record["id"]]["verdict"] if record["id"] in verdicts[b] else None
-                   for b in bases}
-        counts = collections.Counter(by_base.values())
-        modal, agree = counts.most_common(1)[0]
-        expected = set(record.get("expected") or ["confirmed"])
-        as_expected = sum(1 for b in bases if record["id"] in verdicts[b] and verdicts[b][record["id"]].get("as_expected"))
-        record["stability"] = {
-            "verdicts": by_base, "bases": len(bases), "agree": agree, "modal": modal, "stable_at": STABLE_AT,
-            "as_expected": as_expected, "expected": sorted(expected),
-            "amendment_bases": {str(b): s[record["id"]]["verdict"] for b, s in amended_records.items()
-                                if record["id"] in s},
-        }
-        stable += agree >= STABLE_AT
-    first["meta"]["stability"] = {"bases": bases, "claims": len(first["claims"]), "stable": stable,
-                                  "stable_at": STABLE_AT, "amendment_bases": sorted(amended or {})}
-    return first
 
 
 def amendment_runs(result: dict) -> dict[int, list[str]]:

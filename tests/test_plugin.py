@@ -17,8 +17,10 @@ import pytest
 
 from dnnkit import __version__, stats
 from dnnkit.claims import get_claim, registry
-from dnnkit.pytest_plugin import storage, table
 from dnnkit.pytest_plugin.fixture import ClaimRun
+from dnnkit.results import storage
+from dnnkit.results.markdown import markdown
+from dnnkit.results.records import effect_text, sensitivity_text
 
 pytest_plugins = ["pytester"]
 
@@ -418,7 +420,7 @@ def test_results_dir_without_claim_tests_says_nothing_was_written(pytester: pyte
 
 def test_effect_text_of_a_never_reached_target_shows_medians_and_counts() -> None:
     decision = stats.decide_time_to_target([3, 4, 5, 4, 5], [math.inf] * 5, direction="less", delta=1.0, seed=0)
-    text = table.effect_text(decision.to_dict())
+    text = effect_text(decision.to_dict())
     assert "medians 4 vs inf" in text and "ratio 0" in text and "reached 5 vs 0" in text
 
 
@@ -518,7 +520,7 @@ def test_load_results_refuses_what_is_not_a_dnnkit_result_set(tmp_path: Path, co
 
 def test_markdown_lists_every_record() -> None:
     records = _records()
-    text = table.markdown(records, META)
+    text = markdown(records, META)
     for record in records:
         assert f"| {record['id']} |" in text
         assert f"### {record['id']}" in text
@@ -589,6 +591,34 @@ def test_device_auto_follows_cuda_availability(monkeypatch: pytest.MonkeyPatch) 
         resolve_device(Config("cuda"))
 
 
+def test_devices_resolve_without_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from dnnkit.devices import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto") == "cpu" and resolve_device("cpu") == "cpu"
+    for bad in ("cuda", "tpu"):
+        with pytest.raises(ValueError, match="--device cuda was asked for|not one of auto, cpu, cuda"):
+            resolve_device(bad)
+
+
+def test_old_result_module_paths_still_work() -> None:
+    """dnnkit.pytest_plugin.table and .storage re-export what moved to dnnkit.results."""
+    from dnnkit import results
+    from dnnkit.pytest_plugin import storage as old_storage
+    from dnnkit.pytest_plugin import table as old_table
+    from dnnkit.pytest_plugin.options import resolve_device as new_resolve_device
+    from dnnkit.pytest_plugin.options import resolve_ensemble_workers as new_resolve_ensemble_workers
+    from dnnkit.pytest_plugin.plugin import resolve_device, resolve_ensemble_workers
+
+    assert old_storage.load_results is results.load_results is storage.load_results
+    assert old_storage.write_results is storage.write_results and old_storage.SCHEMA == results.SCHEMA
+    assert old_table.markdown is markdown and old_table.effect_text is effect_text is results.effect_text
+    assert callable(old_table.print_claims) and old_table.rows(_records())[0]["claim"] == "large-init-high-loss"
+    assert (resolve_device, resolve_ensemble_workers) == (new_resolve_device, new_resolve_ensemble_workers)
+
+
 def test_sensitivity_is_shown_not_gating_and_needs_a_reason() -> None:
     run = _claim_run()
     run.decide(HIGH, LOW, label="chosen setup")
@@ -596,7 +626,7 @@ def test_sensitivity_is_shown_not_gating_and_needs_a_reason() -> None:
     assert run.verdict == stats.CONFIRMED and run.as_expected
     record = run.to_record()
     assert record["p_value"] == pytest.approx(P_SEPARATED, rel=1e-12)
-    assert table.sensitivity_text(record) == "chapter default: refuted"
+    assert sensitivity_text(record) == "chapter default: refuted"
     with pytest.raises(ValueError, match="needs the reason"):
         run.decide(HIGH, LOW, sensitivity=" ")
     only_sensitivity = _claim_run()

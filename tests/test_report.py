@@ -210,6 +210,118 @@ def test_progress_line() -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------
+# the one-line claims table and `dnnkit --claim`
+# ------------------------------------------------------------------------------------------------------------
+
+LONG_ID = "unsupervised-pretraining-helps-few-labels"  # the catalog's longest id (41 characters)
+EXPECT = {"verdicts": ["confirmed", "not reproduced"], "why": "the effect is within the noise at quick scale",
+          "declared": "2026-12-02 at abc1234"}
+
+
+def _table_records() -> list[dict]:
+    """Records that push every column: the longest id, a declared expectation, a miss, several gating
+    comparisons with a sensitivity one, long effects, a multiplicity flag and stability over five bases."""
+    confirmed = _record("bn-faster-convergence", "confirmed", 0.1, 0.001)
+    declared = _record("zero-init-symmetry", "not reproduced", -0.0200001, 0.111, reason="inconclusive")
+    declared["claim"]["expect"] = EXPECT
+    declared["expected"], declared["as_expected"] = EXPECT["verdicts"], True
+    missed = _record(LONG_ID, "not reproduced", 1234.5678, 0.30, reason="absent")
+    missed["as_expected"], missed["bh_flag"], missed["q_bh"] = False, True, 0.0612
+    missed["decisions"][0]["decision"]["effect"].update(ci_low=-123456.7, ci_high=0.000123)
+    missed["decisions"].append({**missed["decisions"][0], "label": "a setup set aside", "role": "sensitivity",
+                                "sensitivity": "the chapter's default learning rate"})
+    missed["claim"]["amendments"] = ["2026-12-03: delta 0.01 -> 0.02 Why: the pilot's noise. Decided again on "
+                                     "seed base 200."]
+    multi = _record("activation-ranking", "refuted", -0.05, 0.98)
+    multi["decisions"] = [{**multi["decisions"][0], "label": f"pair {i}"} for i in range(5)]
+    multi["decisions"][3]["decision"] = {**multi["decisions"][3]["decision"], "verdict": "confirmed"}
+    records = [confirmed, declared, missed, multi]
+    verdicts = {0: "confirmed", 1: "confirmed", 2: "confirmed", 3: "not reproduced", 4: "not reproduced"}
+    for i, r in enumerate(records):
+        r.setdefault("as_expected", True)
+        per_base = {str(b): (v if i == 2 else r["verdict"]) for b, v in verdicts.items()}
+        agree = max(list(per_base.values()).count(v) for v in per_base.values())
+        r["stability"] = {"verdicts": per_base, "bases": 5, "agree": agree, "stable_at": 4, "as_expected": agree,
+                          "amendment_bases": {"200": "confirmed"} if i == 2 else {}}
+    return records
+
+
+def test_terminal_table_has_one_line_per_claim_at_120_columns() -> None:
+    from dnnkit.results import table
+
+    records = _table_records()
+    meta = {"profile": "quick", "seed_base": 0, "device": "cpu", "stability": {"stable_at": 4},
+            "untested_claims": ["dying-relu"]}
+    text = table.render_claims(records, meta, width=120)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 120
+    head = next(i for i, line in enumerate(lines) if line.startswith("claim"))
+    assert lines[head].split() == ["claim", "verdict", "bases", "effect", "[CI]", "p", "q", "(BH)"]
+    body = lines[head + 2:head + 2 + len(records)]
+    for record, line in zip(records, body, strict=True):  # one line each, in order, none wrapped
+        assert line.startswith(record["id"][:38])
+    assert lines[head + 2 + len(records)].startswith("verdicts other than declared")
+    assert "confirmed ✓" in body[0] and "5/5" in body[0] and "0.1 [0.08, 0.12]" in body[0]
+    assert "not reproduced ✓ (declared)" in body[1]
+    assert "not reproduced ✗ (expected confirmed)" in body[2] and "3/5!" in body[2] and "0.061!" in body[2]
+    # The first failing comparison decides; the effect column gives up its tail first, the longest id next.
+    assert "refuted ✓" in body[3] and "-0.05 [-0.07, -0.…" in body[3]
+    assert body[2].startswith("unsupervised-pretraining-helps-few-lab… ")
+    footer = "\n".join(lines[head + 2 + len(records):])
+    assert f"these tests failed):[/] {LONG_ID}" not in footer and f"these tests failed): {LONG_ID}" in footer
+    assert "dnnkit --claim ID" in footer and "q!:" in footer and "fewer than 4 (unstable)" in footer
+    # Narrower terminals truncate (an ellipsis), never wrap: still one line per claim.
+    narrow = table.render_claims(records, meta, width=80).splitlines()
+    assert max(len(line) for line in narrow[:head + 2 + len(records)]) <= 80
+    assert [line.split()[0][:20] for line in narrow[head + 2:head + 2 + len(records)]] == [r["id"][:20] for r in records]
+    assert narrow[head + 2 + len(records)].startswith("verdicts other than declared")
+    assert "…" in "\n".join(narrow)
+
+
+def test_old_records_without_expectations_still_render() -> None:
+    from dnnkit.results import table
+
+    record = _record("bn-faster-convergence", "confirmed", 0.1, 0.001)  # no as_expected: before issue 15
+    assert table.cells(record)["verdict"] == "confirmed"
+    assert table.cells({**record, "verdict": None, "decisions": []})["verdict"] == "error ✗ (expected confirmed)"
+    assert table.cells({**record, "decisions": []})["effect"] == "-"
+
+
+def test_claim_shows_one_claim_in_full(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _claims_file(tmp_path, _table_records())
+    assert report.main(["--results", str(tmp_path), "--claim", LONG_ID]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{LONG_ID} (batch norm): not reproduced ✗ (expected confirmed)")
+    for text in (f'"{LONG_ID} holds."', "kind directional, direction greater, design independent, delta 0.01",
+                 "metric: final validation accuracy", "expected: confirmed (the chapter's prediction)",
+                 "amendments:", "delta 0.01 -> 0.02", "verdict not reproduced (absent): p 0.3",
+                 "not robust to multiplicity", "comparisons (2):", "bn vs plain [gating]: not reproduced",
+                 "a setup set aside [sensitivity, not gating: the chapter's default learning rate]",
+                 "Hodges-Lehmann shift (A-B) 1.23e+03 [-1.23e+05, 1.23e-04] (90% CI)", "bn (8): 0.9, 0.9",
+                 "stability over seed bases: 3/5", "base 3: not reproduced", "amendment base 200: confirmed"):
+        assert text in out, text
+    assert report.main(["--results", str(tmp_path), "--claim", "zero-init-symmetry"]) == 0
+    out = capsys.readouterr().out
+    assert "expected: not refuted (declared 2026-12-02 at abc1234)" in out and EXPECT["why"] in out
+
+
+def test_claim_unknown_id_names_close_matches(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    _claims_file(tmp_path, _table_records())
+    with pytest.raises(SystemExit) as exit_info:
+        report.main(["--results", str(tmp_path), "--claim", "bn-faster-convergenc"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "no claim 'bn-faster-convergenc'" in err and "close matches: bn-faster-convergence" in err
+    assert "run `dnnkit`" in err
+    with pytest.raises(SystemExit):
+        report.main(["--results", str(tmp_path), "--claim", "zzz"])
+    assert "no close match" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        report.main(["--results", str(tmp_path / "missing"), "--claim", "x"])
+    assert "cannot read dnnkit results" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------------------
 # plots
 # ------------------------------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dnnkit import stability
-from dnnkit.pytest_plugin import storage
+from dnnkit.results import storage
 
 META = {"dnnkit": "0.1.0", "profile": "quick", "seed_base": 0}
 
@@ -49,9 +49,9 @@ def test_merge_counts_agreement_and_expectations() -> None:
     assert st["declared"]["agree"] == 5 and st["declared"]["as_expected"] == 5
     assert merged["meta"]["stability"] == {"bases": [0, 1, 2, 3, 4], "claims": 3, "stable": 2, "stable_at": 4,
                                            "amendment_bases": [200]}
-    from dnnkit.pytest_plugin import table
+    from dnnkit.results.markdown import markdown
 
-    text = table.markdown(merged["claims"], merged["meta"])
+    text = markdown(merged["claims"], merged["meta"])
     assert "2 of 3 claims keep one verdict on at least 4 of 5 bases" in text
     assert "3/5 (0:C 1:C 2:C 3:N 4:N); declared verdict on 3/5 UNSTABLE" in text
 

@@ -26,7 +26,7 @@ from ..checkpoints import atomic_write_text
 from ..data import Split, standardize, subset_labels
 from ..plots import have_matplotlib, new_figure, save_png
 from ..provenance import json_safe, machine
-from ..pytest_plugin.table import effect_text
+from ..results.records import effect_text
 from ..seeds import RunSeeds, run_seeds
 from ..training import FitConfig, FitResult, epoch_permutation, fit
 from ..training import evaluate as evaluate_split

@@ -23,7 +23,7 @@ def data_seed(request: pytest.FixtureRequest) -> int:
 @pytest.fixture(scope="session")
 def data_device(request: pytest.FixtureRequest) -> str:
     """Where the data fixtures put their tensors: the run's resolved --device."""
-    from .plugin import resolve_device
+    from .options import resolve_device
 
     return resolve_device(request.config)
 

@@ -11,6 +11,8 @@ import pytest
 
 from ..claims import Claim, Declarations, unknown_claim_message
 from .fixture import ClaimRun
+from .options import resolve_device, resolve_ensemble_workers
+from .options import workers_option as _workers_option
 from .session import EVIDENCE_KEY, ClaimSession
 
 _session_key = pytest.StashKey[ClaimSession]()
@@ -68,44 +70,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_session_key] = session
     # The session object carries its own hooks (logreport, xdist node-down, finish, summary).
     config.pluginmanager.register(session, "dnnkit-session")
-
-
-def _workers_option(config: pytest.Config) -> int | None:
-    """--ensemble-workers as a count, None for 'auto'; anything else is a usage error."""
-    choice = str(config.getoption("--ensemble-workers", default="auto"))
-    if choice == "auto":
-        return None
-    if not choice.isdigit() or int(choice) < 1:
-        raise pytest.UsageError(f"--ensemble-workers {choice} is not allowed: give 'auto' or an integer >= 1")
-    return int(choice)
-
-
-def resolve_ensemble_workers(config: pytest.Config, device: str) -> int:
-    """--ensemble-workers resolved: a count >= 1, or for 'auto' the usable cores when nothing else splits them."""
-    choice = _workers_option(config)
-    if choice is not None:
-        return choice
-    import multiprocessing
-
-    serial = not hasattr(config, "workerinput") and config.getoption("numprocesses", default=None) in (None, 0)
-    if (not serial or device != "cpu" or config.getoption("--torch-threads") != 1
-            or "fork" not in multiprocessing.get_all_start_methods()):
-        return 1
-    from ..provenance import usable_cores
-
-    return usable_cores()
-
-
-def resolve_device(config: pytest.Config) -> str:
-    """--device resolved: 'auto' is CUDA when available, else CPU; asking for CUDA without one is a usage error."""
-    choice = config.getoption("--device", default="auto")
-    import torch
-
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise pytest.UsageError("--device cuda was asked for, but torch.cuda.is_available() is False")
-    if choice == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return choice
 
 
 def _where(config: pytest.Config, file: str) -> str:

@@ -8,8 +8,12 @@ import sys
 import pytest
 
 from .. import stats
+from ..plots import plots_or_hint
 from ..provenance import machine
-from . import storage, table
+from ..results.progress import progress_line
+from ..results.storage import write_results
+from ..results.table import print_claims
+from .options import resolve_device, resolve_ensemble_workers
 
 EVIDENCE_KEY = "dnnkit_claim"
 
@@ -22,8 +26,6 @@ def _workers(config: pytest.Config) -> str:
 
 def provenance(config: pytest.Config, device: str) -> dict:
     """Who, what and where: versions, hardware, commit, date, profile and seed base of this run."""
-    from .plugin import resolve_ensemble_workers
-
     return {
         **machine(device, config.rootpath), "workers": _workers(config),
         "ensemble_workers": resolve_ensemble_workers(config, device),
@@ -52,8 +54,6 @@ class ClaimSession:
         if (reporter is None or hasattr(self.config, "workerinput") or not self.config.getoption("--results-dir")
                 or self.config.get_verbosity() < 0):
             return
-        from ..report import progress_line
-
         reporter.write_line(progress_line(record, len(self.records), self.claims_total, color=reporter.isatty))
 
     def add(self, record: dict) -> None:
@@ -87,13 +87,11 @@ class ClaimSession:
                      "untested_claims": sorted(self.declared_claims - self.seen_claims) if self.seen_claims else []}
 
     def write(self, results_dir: str) -> None:
-        storage.write_results(results_dir, self.records, self.meta)
+        write_results(results_dir, self.records, self.meta)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput") or not self.records:
             return
-        from .plugin import resolve_device
-
         self.finalize(provenance(self.config, resolve_device(self.config)))
         results_dir = self.config.getoption("--results-dir")
         if results_dir:
@@ -108,11 +106,9 @@ class ClaimSession:
                 terminalreporter.write_line(f"dnnkit: no claim test ran, nothing written to "
                                             f"{config.getoption('--results-dir')}/", yellow=True)
             return
-        table.print_claims(self.records, self.meta)
+        print_claims(self.records, self.meta)
         results_dir = config.getoption("--results-dir")
         if results_dir:
             terminalreporter.write_line(f"dnnkit: evidence written to {results_dir}/ (claims.md, claims.json, runs.csv)")
-            from ..plots import plots_or_hint
-
             for line in plots_or_hint(results_dir).splitlines():
                 terminalreporter.write_line(line)

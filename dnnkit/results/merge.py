@@ -1,0 +1,186 @@
+"""Result sets side by side: two sets compared claim by claim (`dnnkit --compare`), and the sets of several seed
+bases merged into one with a stability column (`dnnkit stability`)."""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from typing import Any
+
+from .records import verdict_text
+
+STABLE_AT = 4  # of 5 bases: a claim whose modal verdict holds on fewer is flagged as unstable
+
+
+class IncompatibleResults(ValueError):
+    """Two result sets that must not be compared (schema or dnnkit minor version differ)."""
+
+
+@dataclass
+class ClaimChange:
+    """One claim (and one of its sub-comparisons) in two result sets."""
+
+    claim: str
+    label: str
+    old_verdict: str
+    new_verdict: str
+    effect_name: str
+    old_effect: float | None
+    new_effect: float | None
+    old_ci: tuple[float, float] | None
+    old_p: float | None
+    new_p: float | None
+
+    @property
+    def flipped(self) -> bool:
+        return self.old_verdict != self.new_verdict
+
+    @property
+    def outside_old_ci(self) -> bool:
+        """The new estimate lies outside the old run's CI: the effect moved, not just the noise."""
+        if self.old_ci is None or self.new_effect is None:
+            return False
+        lo, hi = self.old_ci
+        return not lo <= self.new_effect <= hi
+
+
+@dataclass
+class SpecChange:
+    """A claim whose declaration (its fingerprint) differs between two result sets."""
+
+    claim: str
+    old_fingerprint: str
+    new_fingerprint: str
+    new_amendments: list[str]
+
+    @property
+    def amended(self) -> bool:
+        return bool(self.new_amendments)
+
+
+@dataclass
+class ResultComparison:
+    old_meta: dict
+    new_meta: dict
+    changes: list[ClaimChange] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    spec_changes: list[SpecChange] = field(default_factory=list)
+    unfingerprinted: list[str] = field(default_factory=list)
+
+    @property
+    def flips(self) -> list[str]:
+        return sorted({c.claim for c in self.changes if c.flipped})
+
+    @property
+    def unamended(self) -> list[str]:
+        """Claims whose declaration changed with no new amendment: a change after the results were seen."""
+        return [c.claim for c in self.spec_changes if not c.amended]
+
+
+def spec_change(old: dict, new: dict) -> SpecChange | None:
+    """The declaration change of one claim between two records (None if unchanged or not fingerprinted)."""
+    fa, fb = old.get("fingerprint"), new.get("fingerprint")
+    if not fa or not fb or fa == fb:
+        return None
+    before = list(old["claim"].get("amendments") or [])
+    return SpecChange(new["id"], fa, fb, [a for a in new["claim"].get("amendments") or [] if a not in before])
+
+
+def _minor(version: Any) -> tuple[str, ...]:
+    return tuple(str(version).split(".")[:2])
+
+
+def check_compatible(old_meta: dict, new_meta: dict) -> list[str]:
+    """Raise IncompatibleResults for different dnnkit minor versions; return warnings for differing set-ups."""
+    if _minor(old_meta.get("dnnkit")) != _minor(new_meta.get("dnnkit")):
+        raise IncompatibleResults(
+            f"result sets made by incompatible dnnkit versions ({old_meta.get('dnnkit')} vs {new_meta.get('dnnkit')}): "
+            "claim definitions and statistics may differ; rerun both with one version (or pass --allow-incompatible)")
+    return [f"{key} differs: {old_meta.get(key)!r} -> {new_meta.get(key)!r}"
+            for key in ("profile", "seed_base", "device", "torch", "seeds_override")
+            if old_meta.get(key) != new_meta.get(key)]
+
+
+def _float(x: Any) -> float | None:
+    if isinstance(x, bool) or x is None:
+        return None
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def _estimate(decision: dict | None) -> tuple[float | None, tuple[float, float] | None]:
+    if not decision:
+        return None, None
+    effect = decision.get("effect", {})
+    lo, hi = _float(effect.get("ci_low")), _float(effect.get("ci_high"))
+    return _float(effect.get("estimate")), (lo, hi) if lo is not None and hi is not None else None
+
+
+def compare_results(old: dict, new: dict, *, allow_incompatible: bool = False) -> ResultComparison:
+    """Match claims by id and their sub-comparisons by label; verdicts and effects before and after."""
+    try:
+        warnings = check_compatible(old.get("meta", {}), new.get("meta", {}))
+    except IncompatibleResults:
+        if not allow_incompatible:
+            raise
+        warnings = ["dnnkit versions differ; compared anyway (--allow-incompatible)"]
+    old_by = {r["id"]: r for r in old["claims"]}
+    new_by = {r["id"]: r for r in new["claims"]}
+    out = ResultComparison(old.get("meta", {}), new.get("meta", {}), warnings=warnings,
+                           added=sorted(set(new_by) - set(old_by)), removed=sorted(set(old_by) - set(new_by)))
+    for cid in sorted(set(old_by) & set(new_by)):
+        a, b = old_by[cid], new_by[cid]
+        change = spec_change(a, b)
+        if change is not None:
+            out.spec_changes.append(change)
+        elif not a.get("fingerprint") or not b.get("fingerprint"):
+            out.unfingerprinted.append(cid)
+        va, vb = verdict_text(a), verdict_text(b)
+        dec_a = {d["label"]: d["decision"] for d in a.get("decisions", [])}
+        dec_b = {d["label"]: d["decision"] for d in b.get("decisions", [])}
+        labels = list(dict.fromkeys([*dec_a, *dec_b])) or [""]
+        for label in labels:
+            da, db = dec_a.get(label), dec_b.get(label)
+            est_a, ci_a = _estimate(da)
+            est_b, _ = _estimate(db)
+            out.changes.append(ClaimChange(
+                claim=cid, label=label,
+                old_verdict=(da or {}).get("verdict", "-") if len(labels) > 1 else va,
+                new_verdict=(db or {}).get("verdict", "-") if len(labels) > 1 else vb,
+                effect_name=(db or da or {}).get("effect_name", ""), old_effect=est_a, new_effect=est_b, old_ci=ci_a,
+                old_p=_float((da or {}).get("p_value")), new_p=_float((db or {}).get("p_value"))))
+        if len(labels) > 1 and va != vb:
+            # The claim-level verdict, so a flip shows even when every sub-comparison kept its own.
+            out.changes.append(ClaimChange(cid, "(claim verdict)", va, vb, "", None, None, None,
+                                           _float(a.get("p_value")), _float(b.get("p_value"))))
+    return out
+
+
+def merge_bases(per_base: dict[int, dict], amended: dict[int, dict] | None = None) -> dict:
+    """The first base's result set with each claim's verdicts over all bases (and at its amendment bases)."""
+    bases = sorted(per_base)
+    first = per_base[bases[0]]
+    verdicts = {b: {r["id"]: r for r in per_base[b]["claims"]} for b in bases}
+    amended_records = {b: {r["id"]: r for r in s["claims"]} for b, s in (amended or {}).items()}
+    stable = 0
+    for record in first["claims"]:
+        by_base = {str(b): verdicts[b][record["id"]]["verdict"] if record["id"] in verdicts[b] else None
+                   for b in bases}
+        counts = collections.Counter(by_base.values())
+        modal, agree = counts.most_common(1)[0]
+        expected = set(record.get("expected") or ["confirmed"])
+        as_expected = sum(1 for b in bases if record["id"] in verdicts[b] and verdicts[b][record["id"]].get("as_expected"))
+        record["stability"] = {
+            "verdicts": by_base, "bases": len(bases), "agree": agree, "modal": modal, "stable_at": STABLE_AT,
+            "as_expected": as_expected, "expected": sorted(expected),
+            "amendment_bases": {str(b): s[record["id"]]["verdict"] for b, s in amended_records.items()
+                                if record["id"] in s},
+        }
+        stable += agree >= STABLE_AT
+    first["meta"]["stability"] = {"bases": bases, "claims": len(first["claims"]), "stable": stable,
+                                  "stable_at": STABLE_AT, "amendment_bases": sorted(amended or {})}
+    return first
