@@ -7,8 +7,9 @@ exactly as `build_mlp` builds them), the same batches (`epoch_permutation` of it
 masks (its own "dropout" stream, drawn in the same order as nn.Dropout draws them), and the same optimizer maths:
 the loss is the sum over members of each member's mean loss, so every gradient is per member, and the optimizers
 allowed here are elementwise, so one optimizer over the stacked tensors updates each member as its own optimizer
-would. Clipping by norm is computed per member. A member that stops (patience, target, divergence) is removed from
-the ensemble with its optimizer state, so it stops updating and costs nothing afterwards.
+would. Clipping by norm is computed per member. Each member keeps `fit`'s own `epochs.EpochBook`; a member that
+stops (patience, target, divergence) is removed from the ensemble with its optimizer state, so it stops updating and
+costs nothing afterwards.
 
 dnnkit's own regularizers run batched too: a `regularization.Penalty` (l1/l2) adds each member's penalty to its
 loss, a `regularization.MaxNorm` after-step constraint rescales each member's rows. What cannot be matched exactly
@@ -39,18 +40,18 @@ import multiprocessing
 import pickle
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .epochs import EpochBook
 from .models import MLP, MLPConfig, build_mlp
 from .regularization import MaxNorm, Penalty, layer_weights
 from .seeds import RunSeeds
-from .training import FitConfig, FitResult, epoch_permutation, reached_target
+from .training import FitConfig, FitResult, epoch_permutation
 
 ELEMENTWISE_OPTIMIZERS = frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam",
                                     "adamw", "ftrl"})
@@ -325,31 +326,20 @@ def evaluate_members(net: StackedMLP, X: torch.Tensor, y: torch.Tensor, batch_si
 
 @dataclass
 class _Member:
-    """One seed's run inside the ensemble: the same bookkeeping `fit` keeps for one run."""
+    """One seed's run inside the ensemble: its model (given its final weights at the end), its dropout generator and
+    the same EpochBook `fit` keeps."""
 
     index: int
     model: MLP
     gen: torch.Generator
-    rows: list[dict[str, float]] = field(default_factory=list)
-    best_loss: float = math.inf
-    best_epoch: int | None = None
-    best_state: dict[str, torch.Tensor] | None = None
-    bad_epochs: int = 0
-    epochs_to_target: float = math.inf
-    diverged: bool = False
-    train_time: float = 0.0
-    final_state: dict[str, torch.Tensor] | None = None
+    book: EpochBook
+    final_state: dict[str, torch.Tensor] | None = None  # the weights when it stopped
 
     def result(self) -> FitResult:
-        best_epoch = self.best_epoch
-        if self.best_state is not None and not self.diverged:
-            state = self.best_state
-        else:
-            state, best_epoch = self.final_state, None
-        self.model.load_state_dict(state)
+        state = self.book.finish()
+        self.model.load_state_dict(self.final_state if state is None else state)
         self.model.eval()
-        return FitResult(self.model, pd.DataFrame(self.rows), self.diverged, best_epoch, self.epochs_to_target,
-                         self.train_time)
+        return FitResult.from_book(self.model, self.book)
 
 
 def _clip_norm_per_member(params: Sequence[nn.Parameter], max_norm: float) -> None:
@@ -444,14 +434,14 @@ def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequenc
     if workers > 1:
         return _fit_in_processes(config, split, fit_config, list(seeds), exact, workers)
     # fit seeds the global generator with the dropout seed; each member draws from its own generator instead.
+    rules = fit_config.epoch_rules()
     members = [_Member(i, build_mlp(config, generator=s.generator("init"), device=device),
-                       s.generator("dropout", device)) for i, s in enumerate(seeds)]
+                       s.generator("dropout", device), EpochBook(rules)) for i, s in enumerate(seeds)]
     net = StackedMLP([m.model for m in members])
     regularizers = _Regularizers.bind(fit_config, members[0].model)
     params = list(net.params.values())
     optimizer = _make_optimizer(params, fit_config, exact)
-    steps_per_epoch = math.ceil(len(X) / fit_config.batch_size)
-    scheduler = fit_config.schedule(optimizer, steps_per_epoch) if fit_config.schedule else None
+    scheduler = fit_config.make_scheduler(optimizer, len(X))
     if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
         raise Unsupported("ReduceLROnPlateau steps on each member's own validation loss")
     active = list(members)
@@ -464,15 +454,13 @@ def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequenc
         share = (time.perf_counter() - t0) / len(active)
         lr = optimizer.param_groups[0]["lr"]
         val_loss, val_acc = evaluate_members(net, split.X_val, split.y_val, fit_config.eval_batch_size)
-        train_eval = evaluate_members(net, X, y, fit_config.eval_batch_size) if fit_config.eval_train else None
+        train_eval = evaluate_members(net, X, y, fit_config.eval_batch_size) if rules.eval_train else None
         stopped = []
         for i, m in enumerate(active):
-            m.train_time += share
-            row = {"epoch": epoch, "train_loss": train_loss[i], "val_loss": val_loss[i], "val_acc": val_acc[i],
-                   "lr": lr, "train_time_s": m.train_time}
-            if train_eval:
-                row["train_loss_eval"], row["train_acc"] = train_eval[0][i], train_eval[1][i]
-            if _update(m, row, epoch, fit_config, net, i) or epoch == fit_config.epochs:
+            stop = m.book.record(epoch, share, train_loss[i], val_loss[i], val_acc[i], lr,
+                                 (train_eval[0][i], train_eval[1][i]) if train_eval else None,
+                                 snapshot=partial(net.member_state, i))
+            if stop or epoch == fit_config.epochs:
                 m.final_state = net.member_state(i)
                 stopped.append(i)
         if scheduler is not None and not fit_config.schedule_per_step:
@@ -597,21 +585,3 @@ def _train_epoch(net: StackedMLP, optimizer, scheduler, X: torch.Tensor, y: torc
             loss_sum += (losses if penalties is None else losses + penalties) * b
     return loss_sum
 
-
-def _update(m: _Member, row: dict[str, float], epoch: int, fc: FitConfig, net: StackedMLP, i: int) -> bool:
-    """fit's end-of-epoch bookkeeping for one member; True when this member's run stops here."""
-    m.rows.append(row)
-    if not (math.isfinite(row["train_loss"]) and math.isfinite(row["val_loss"])):
-        m.diverged = True
-        return True
-    if fc.target and math.isinf(m.epochs_to_target) and reached_target(fc.target[0], row[fc.target[0]], fc.target[1]):
-        m.epochs_to_target = float(epoch)
-    if row["val_loss"] < m.best_loss:
-        m.best_loss, m.best_epoch, m.bad_epochs = row["val_loss"], epoch, 0
-        if fc.patience is not None and fc.restore_best:
-            m.best_state = net.member_state(i)
-    else:
-        m.bad_epochs += 1
-    if fc.stop_at_target and not math.isinf(m.epochs_to_target):
-        return True
-    return fc.patience is not None and m.bad_epochs >= fc.patience

@@ -21,13 +21,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoints import load_checkpoint, save_checkpoint
+from .epochs import HIGHER_IS_BETTER, EpochBook, EpochRules
+from .epochs import reached_target as reached_target  # re-exported: training.reached_target stays importable
 from .optimizers import make_optimizer
 from .seeds import RunSeeds, derive_seed
-
-# train_loss is the running mean over an epoch's batches (train mode: dropout on); train_loss_eval and train_acc
-# are measured after the epoch in eval mode and need eval_train=True.
-HIGHER_IS_BETTER = {"val_acc": True, "train_acc": True, "val_loss": False, "train_loss": False,
-                    "train_loss_eval": False}
 
 
 @dataclass
@@ -71,13 +68,15 @@ class FitConfig:
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                       or not (math.isfinite(value) and value > 0)):
                 raise ValueError(f"FitConfig.{key}={value!r}; it must be None or a finite number > 0")
-        if self.patience is not None and self.patience < 1:
-            raise ValueError(f"FitConfig.patience={self.patience!r}; it must be None or >= 1")
-        if self.target is not None and self.target[0] not in HIGHER_IS_BETTER:
-            raise ValueError(f"FitConfig.target metric {self.target[0]!r}; allowed: {', '.join(HIGHER_IS_BETTER)}")
-        if self.target is not None and self.target[0] in ("train_acc", "train_loss_eval") and not self.eval_train:
-            raise ValueError(f"FitConfig.target ({self.target[0]!r}, ...) needs eval_train=True (it is measured in eval "
-                             "mode after each epoch)")
+        self.epoch_rules()  # checks patience and target
+
+    def epoch_rules(self) -> EpochRules:
+        """The end-of-epoch settings (history columns, early stopping, target) that `fit` and the ensemble apply."""
+        return EpochRules(self.eval_train, self.patience, self.restore_best, self.target, self.stop_at_target)
+
+    def make_scheduler(self, optimizer: torch.optim.Optimizer, n_train: int) -> Any | None:
+        """The LR scheduler of `schedule` for an epoch of n_train examples in batches of batch_size, or None."""
+        return self.schedule(optimizer, math.ceil(n_train / self.batch_size)) if self.schedule else None
 
 
 @dataclass
@@ -91,6 +90,12 @@ class FitResult:
     epochs_to_target: float
     train_time_s: float
     best_row: dict | None = None  # the best epoch's metrics, kept when a resumed run's best predates its history
+
+    @classmethod
+    def from_book(cls, model: nn.Module, book: EpochBook) -> FitResult:
+        """The result of a finished run (after `book.finish()`)."""
+        return cls(model, pd.DataFrame(book.rows), book.diverged, book.best_epoch, book.epochs_to_target,
+                   book.train_time, book.best_row)
 
     def metric(self, name: str, how: str = "final", k: int = 3) -> float:
         """One scalar per run: 'final' (after restoring the best weights if asked), 'best', 'last', or 'mean_last_k'.
@@ -144,11 +149,6 @@ def epoch_permutation(n: int, data_seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(derive_seed(data_seed, epoch)))
 
 
-def reached_target(metric: str, value: float, threshold: float) -> bool:
-    """Has `value` of `metric` reached `threshold` (>= for accuracies, <= for losses)?"""
-    return value >= threshold if HIGHER_IS_BETTER[metric] else value <= threshold
-
-
 def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = None, *,
         resume_from: str | Path | None = None) -> FitResult:
     """Train `model` on split.X_train/y_train, evaluating on split.X_val/y_val after each epoch."""
@@ -187,12 +187,9 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
             raise ValueError("FitConfig.param_groups returned parameters that are not this model's (build the groups "
                              "from the model passed to the callable)")
     optimizer = make_optimizer(config.optimizer, params, config.lr, **config.optimizer_params)
-    steps_per_epoch = math.ceil(len(X) / config.batch_size)
-    scheduler = config.schedule(optimizer, steps_per_epoch) if config.schedule else None
+    scheduler = config.make_scheduler(optimizer, len(X))
     start_epoch = 0
-    rows: list[dict[str, float]] = []
-    best_loss, best_state, best_epoch, best_row, bad_epochs = math.inf, None, None, None, 0
-    epochs_to_target, diverged, train_time = math.inf, False, 0.0
+    book = EpochBook(config.epoch_rules())
     if resume_from is not None:
         extra = load_checkpoint(resume_from, model, optimizer, scheduler)["extra"]
         start_epoch = int(extra.get("epoch", 0))
@@ -200,18 +197,11 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
         if "rng_state" in extra:  # dropout masks continue where the interrupted run left off
             torch.set_rng_state(extra["rng_state"])
         # Early-stopping and target bookkeeping continue too, with the best weights seen before the checkpoint.
-        best_loss = float(extra.get("best_loss", math.inf))
-        bad_epochs = int(extra.get("bad_epochs", 0))
-        epochs_to_target = float(extra.get("epochs_to_target", math.inf))
-        best_state = extra.get("best_state")
-        best_epoch = int(extra["best_epoch"]) if extra.get("best_epoch") is not None else None
-        best_row = extra.get("best_row")
+        book = EpochBook.resume(book.rules, extra)
 
     def checkpoint(name: str, epoch: int) -> None:
         save_checkpoint(Path(config.checkpoint_dir) / name, model, optimizer, scheduler, epoch=epoch,
-                        data_seed=data_seed, rng_state=torch.get_rng_state(), best_loss=best_loss,
-                        bad_epochs=bad_epochs, epochs_to_target=epochs_to_target, best_state=best_state,
-                        best_epoch=best_epoch, best_row=best_row)
+                        data_seed=data_seed, rng_state=torch.get_rng_state(), **book.checkpointed())
 
     progress = _progress(config.progress, config.epochs - start_epoch)
     model.train()
@@ -237,48 +227,34 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
                 scheduler.step()
             loss_sum += loss.detach() * len(idx)
         train_loss = loss_sum.item() / len(X)
-        train_time += time.perf_counter() - t0
-        lr = optimizer.param_groups[0]["lr"]
+        seconds = time.perf_counter() - t0
         val_loss, val_acc = evaluate(model, split.X_val, split.y_val, config.eval_batch_size)
-        row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "val_acc": val_acc, "lr": lr,
-               "train_time_s": train_time}
-        if config.eval_train:
-            row["train_loss_eval"], row["train_acc"] = evaluate(model, X, y, config.eval_batch_size)
-        rows.append(row)
+        train_eval = evaluate(model, X, y, config.eval_batch_size) if book.rules.eval_train else None
+        stop = book.record(epoch, seconds, train_loss, val_loss, val_acc, optimizer.param_groups[0]["lr"], train_eval,
+                           snapshot=lambda: copy.deepcopy(model.state_dict()))
         if progress:
             progress[0].update(progress[1], advance=1, description=f"epoch {epoch} val_acc {val_acc:.3f}")
-        if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
-            diverged = True
+        if book.diverged:
             break
+        # After the bookkeeping (which reads neither the rate nor the scheduler), before the checkpoint saves it.
         if scheduler is not None and not config.schedule_per_step:
             if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 scheduler.step(val_loss)
             else:
                 scheduler.step()
-        if config.target and math.isinf(epochs_to_target) and reached_target(config.target[0], row[config.target[0]], config.target[1]):
-            epochs_to_target = float(epoch)
-        if val_loss < best_loss:
-            best_loss, best_epoch, best_row, bad_epochs = val_loss, epoch, dict(row), 0
-            if config.patience is not None and config.restore_best:
-                best_state = copy.deepcopy(model.state_dict())
-        else:
-            bad_epochs += 1
         if config.checkpoint_dir and config.checkpoint_every and epoch % config.checkpoint_every == 0:
             checkpoint(f"epoch-{epoch:04d}.pt", epoch)
-        if config.stop_at_target and not math.isinf(epochs_to_target):
-            break
-        if config.patience is not None and bad_epochs >= config.patience:
+        if stop:
             break
     if progress:
         progress[0].stop()
-    if best_state is not None and not diverged:
+    best_state = book.finish()
+    if best_state is not None:
         model.load_state_dict(best_state)
-    else:
-        best_epoch = None
     if config.checkpoint_dir:
-        checkpoint("final.pt", rows[-1]["epoch"] if rows else start_epoch)
+        checkpoint("final.pt", book.rows[-1]["epoch"] if book.rows else start_epoch)
     model.eval()
-    return FitResult(model, pd.DataFrame(rows), diverged, best_epoch, epochs_to_target, train_time, best_row)
+    return FitResult.from_book(model, book)
 
 
 def _progress(enabled: bool, total: int):
