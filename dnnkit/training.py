@@ -145,8 +145,8 @@ def epoch_permutation(n: int, data_seed: int, epoch: int) -> torch.Tensor:
 
 
 def reached_target(metric: str, value: float, threshold: float) -> bool:
-    """Has `value` of `metric` reached `threshold` (>= for accuracies, <= for losses)?"""
-    return value >= threshold if HIGHER_IS_BETTER[metric] else value <= threshold
+    """Has `value` of `metric` reached `threshold`: at least it for accuracies (>=), below it for losses (<)?"""
+    return value >= threshold if HIGHER_IS_BETTER[metric] else value < threshold
 
 
 def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = None, *,

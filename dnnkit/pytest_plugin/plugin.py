@@ -89,15 +89,14 @@ def resolve_ensemble_workers(config: pytest.Config, device: str) -> int:
 
 
 def resolve_device(config: pytest.Config) -> str:
-    """--device resolved: 'auto' is CUDA when available, else CPU; asking for CUDA without one is a usage error."""
-    choice = config.getoption("--device", default="auto")
-    import torch
+    """--device resolved (dnnkit.claimrun.resolve_device, as the exercises do): 'auto' is CUDA when available, else
+    CPU; asking for CUDA without one is a usage error."""
+    from ..claimrun import resolve_device as resolve
 
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise pytest.UsageError("--device cuda was asked for, but torch.cuda.is_available() is False")
-    if choice == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return choice
+    try:
+        return resolve(config.getoption("--device", default="auto"))
+    except ValueError as err:
+        raise pytest.UsageError(str(err)) from None
 
 
 @pytest.hookimpl(tryfirst=True)
