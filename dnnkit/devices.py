@@ -1,18 +1,26 @@
-"""Where claims train: a --device choice ('auto', 'cpu', 'cuda') resolved against what torch sees."""
+"""Where claims and exercises train: a --device choice ('auto', 'cpu', 'cuda', 'cuda:N') resolved against what
+torch sees. Free of pytest: the plugin turns the ValueError into a usage error, the exercises' CLI into its own."""
 
 from __future__ import annotations
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def check_device(choice: str) -> str:
+    """`choice` if it names a device this package can resolve (auto, cpu, cuda, cuda:N); ValueError otherwise."""
+    if choice not in DEVICES and not str(choice).startswith("cuda:"):
+        raise ValueError(f"device {choice!r} is not allowed; allowed: {', '.join(DEVICES)} or cuda:N")
+    return choice
 
 
 def resolve_device(choice: str = "auto") -> str:
-    """'auto' is CUDA when available, else CPU; CUDA asked for without one (or an unknown choice) is a ValueError."""
+    """'auto' -> 'cuda' when available, else 'cpu'; a CUDA device asked for must exist (ValueError otherwise)."""
     import torch
 
-    if choice not in DEVICE_CHOICES:
-        raise ValueError(f"device {choice!r} is not one of {', '.join(DEVICE_CHOICES)}")
-    if choice == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda was asked for, but torch.cuda.is_available() is False")
+    check_device(choice)
     if choice == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    if choice.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"--device {choice} was asked for, but torch.cuda.is_available() is False (torch sees no "
+                         "CUDA device); use --device cpu")
     return choice

@@ -19,8 +19,8 @@ HIGHER_IS_BETTER = {"val_acc": True, "train_acc": True, "val_loss": False, "trai
 
 
 def reached_target(metric: str, value: float, threshold: float) -> bool:
-    """Has `value` of `metric` reached `threshold` (>= for accuracies, <= for losses)?"""
-    return value >= threshold if HIGHER_IS_BETTER[metric] else value <= threshold
+    """Has `value` of `metric` reached `threshold`: at least it for accuracies (>=), below it for losses (<)?"""
+    return value >= threshold if HIGHER_IS_BETTER[metric] else value < threshold
 
 
 @dataclass(frozen=True)

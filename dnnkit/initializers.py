@@ -1,7 +1,8 @@
 """Weight and bias initializers by name, each drawing from an explicit torch.Generator (no global RNG).
 
 Weights are PyTorch's [out, in]: fan_in is dim 1, fan_out dim 0. The normal variants are untruncated
-(PyTorch's kaiming_normal_ convention; Keras truncates at 2 std).
+(PyTorch's kaiming_normal_ convention; Keras truncates at 2 std). The He initializers take a `gain`, a factor on
+their standard deviation sqrt(2 / fan_in) (1: plain He), e.g. get_initializer("he_normal", gain=0.5).
 """
 
 from __future__ import annotations
@@ -50,11 +51,34 @@ def _lecun_std(fan_in: int, fan_out: int) -> float:
     return math.sqrt(1.0 / fan_in)
 
 
-def _he_constant(t: torch.Tensor, g: torch.Generator | None) -> None:
-    """One value drawn from He normal, shared by every weight: the first exercise's trap (symmetry is kept)."""
-    fan_in, _ = _fans(t)
-    value = torch.empty(1).normal_(0.0, _he_std(fan_in, 0), generator=g).item()
-    t.fill_(value)
+def _check_gain(name: str, gain: float) -> float:
+    if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not (math.isfinite(gain) and gain > 0):
+        raise ValueError(f"initializer {name!r}: gain={gain!r} is not allowed; gain must be a finite number > 0 "
+                         "(a factor on the He standard deviation sqrt(2 / fan_in); 1 is plain He)")
+    return float(gain)
+
+
+def _he(name: str, draw: Callable[[Callable[[int, int], float]], Initializer]) -> Callable[..., Initializer]:
+    """He normal/uniform with a gain on the standard deviation (gain 1 multiplies by 1.0: bitwise plain He)."""
+
+    def make(gain: float = 1.0) -> Initializer:
+        gain = _check_gain(name, gain)
+        return draw(lambda fan_in, fan_out: gain * _he_std(fan_in, fan_out))
+
+    return make
+
+
+def _he_constant(gain: float = 1.0) -> Initializer:
+    """One value drawn from He normal (times `gain`), shared by every weight: the first exercise's trap (symmetry
+    is kept)."""
+    gain = _check_gain("he_constant", gain)
+
+    def init(t: torch.Tensor, g: torch.Generator | None) -> None:
+        fan_in, _ = _fans(t)
+        value = torch.empty(1).normal_(0.0, gain * _he_std(fan_in, 0), generator=g).item()
+        t.fill_(value)
+
+    return init
 
 
 def _check_nonneg(name: str, key: str, value: float) -> float:
@@ -98,11 +122,11 @@ INITIALIZERS: dict[str, Callable[..., Initializer]] = {
     "uniform": _plain_uniform,
     "glorot_normal": lambda: _normal(_glorot_std),
     "glorot_uniform": lambda: _uniform(_glorot_std),
-    "he_normal": lambda: _normal(_he_std),
-    "he_uniform": lambda: _uniform(_he_std),
+    "he_normal": _he("he_normal", _normal),
+    "he_uniform": _he("he_uniform", _uniform),
     "lecun_normal": lambda: _normal(_lecun_std),
     "lecun_uniform": lambda: _uniform(_lecun_std),
-    "he_constant": lambda: _he_constant,
+    "he_constant": _he_constant,
 }
 
 

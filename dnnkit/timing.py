@@ -51,12 +51,13 @@ def calibrate_inner(fn: Callable[[], Any], min_block_s: float = 2e-3, device: st
 def interleaved_rounds(fns: Mapping[str, Callable[[], Any]], *, rounds: int = 30, inner: int | None = None,
                        warmup: int = 3, min_block_s: float = 2e-3,
                        device: str | torch.device | None = None,
-                       timer: Callable[[], float] | None = None) -> dict[str, list[float]]:
+                       timer: Callable[[], float] | None = None, grad: bool = False) -> dict[str, list[float]]:
     """Per-round seconds per call of each candidate, measured interleaved: round r runs the candidates in an order
     rotated by r, so no candidate always goes first. Inputs must be built outside `fns` (only the call is timed).
 
     inner=None calibrates one block size shared by all candidates (the largest any of them needs), so every block
-    lasts at least `min_block_s`.
+    lasts at least `min_block_s`. The calls run under torch.no_grad (inference costs no autograd graph), or with
+    gradients enabled when `grad` is True: a whole training step (forward, backward, optimizer step).
     """
     if len(fns) < 1:
         raise ValueError("interleaved_rounds needs at least one candidate")
@@ -66,8 +67,10 @@ def interleaved_rounds(fns: Mapping[str, Callable[[], Any]], *, rounds: int = 30
         raise ValueError(f"inner must be None (calibrate) or an int >= 1, got {inner!r}")
     if not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
+    if not isinstance(grad, bool):
+        raise ValueError(f"grad must be True (time training steps) or False (no_grad), got {grad!r}")
     names = list(fns)
-    with torch.no_grad():
+    with torch.set_grad_enabled(grad):
         for _ in range(warmup):
             for name in names:
                 fns[name]()

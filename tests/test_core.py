@@ -113,6 +113,23 @@ def test_he_constant_fills_one_value():
     assert _draw("he_constant", seed=1).flatten()[0] != t.flatten()[0]
 
 
+@pytest.mark.parametrize("name", ["he_normal", "he_uniform", "he_constant"])
+def test_he_gain_scales_the_std_and_defaults_to_plain_he(name):
+    assert torch.equal(_draw(name, gain=1.0), _draw(name))  # gain 1 is bitwise plain He
+    assert torch.allclose(_draw(name, gain=0.5), 0.5 * _draw(name), rtol=1e-6, atol=0)
+    if name != "he_constant":
+        assert _draw(name, gain=3).std().item() == pytest.approx(3 * math.sqrt(2 / IN), rel=0.02)
+    for bad in (0, -1.0, math.inf, math.nan, True, "2"):
+        with pytest.raises(ValueError, match=rf"'{name}': gain=.* is not allowed; gain must be a finite number > 0"):
+            I.get_initializer(name, gain=bad)
+
+
+def test_reached_target_is_at_least_for_accuracies_and_below_for_losses():
+    assert T.reached_target("val_acc", 0.9, 0.9) and not T.reached_target("val_acc", 0.89, 0.9)
+    assert T.reached_target("val_loss", 0.34, 0.35) and not T.reached_target("val_loss", 0.35, 0.35)
+    assert not T.reached_target("train_loss_eval", 0.1, 0.1)
+
+
 def test_zeros_and_constant():
     assert torch.all(_draw("zeros") == 0)
     assert torch.all(_draw("constant", value=0.25) == 0.25)

@@ -214,9 +214,9 @@ def test_options_validate_their_values(tmp_path):
         common.Options(seeds=0)
     with pytest.raises(ValueError, match="device 'tpu'"):
         common.Options(device="tpu")
-    seeds = options(tmp_path, seeds=3).evidence_seeds("x")
+    seeds = options(tmp_path, seeds=3).run_context("x").seeds()
     assert len({s.init for s in seeds}) == 3
-    assert options(tmp_path).pilot_seeds("x", "lr")[0] not in seeds
+    assert options(tmp_path).run_context("x").pilot_seeds(1, purpose="lr")[0] not in seeds
 
 
 # --------------------------------------------------------------------------------------- the learner's bug

@@ -155,10 +155,11 @@ def run(options: Options, sizes: Sizes | None = None) -> Report:
     """Every step a-f over ``options.seeds`` seeds; returns the report (``report.write()`` saves it)."""
     options.apply_threads()
     sizes = sizes or Sizes.for_profile(options.profile)
-    device = options.resolved_device()
+    context = options.run_context(NAME)  # seeds, pilot seeds, device and decisions, as a claim's (dnnkit.claimrun)
+    device = context.device
     raw, std, data_note, stand_in = load(options, sizes)
     raw, std = raw.to(device), std.to(device)
-    report = Report(NAME, TITLE, options, data_note, stand_in, seeds=options.evidence_seeds(NAME),
+    report = Report(NAME, TITLE, options, data_note, stand_in, seeds=context.seeds(), run=context,
                     dataset="MNIST-1D (stand-in for CIFAR-10)" if stand_in else "CIFAR-10")
     archs = architectures(raw.n_features, sizes)
 
@@ -166,7 +167,7 @@ def run(options: Options, sizes: Sizes | None = None) -> Report:
         return std if arch.standardized else raw
 
     # The LR search per architecture, on a pilot seed.
-    pilot = options.pilot_seeds(NAME, "lr")[0]
+    pilot = context.pilot_seeds(1, purpose="lr")[0]
     finder = {}
     for key, arch in archs.items():
         finder[key] = search_lr(arch, data(arch), sizes, pilot, device)
@@ -205,7 +206,7 @@ def run(options: Options, sizes: Sizes | None = None) -> Report:
     for key, arch in archs.items():
         model = build_mlp(arch.config, generator=report.seeds[0].generator("init"), device=device)
         candidates[key] = (model, make_optimizer(arch.optimizer, model.parameters(), lrs[key]), arch.batch)
-    step_times = train_step_timings(candidates, std, rounds=sizes.timing_rounds, device=device)
+    step_times = train_step_timings(candidates, std, rounds=sizes.timing_rounds, run=context)
 
     _table(report, archs, runs, step_times, raw, sizes)
     _verdicts(report, runs, step_times)

@@ -1,8 +1,9 @@
-"""Machinery shared by the exercise recipes: options, seeds, the step runner with its progress bar, the numbers
-of one run, cross-validation, timing, multi-seed verdicts, and the report (a table with the chapter notebook's
-single-seed column, JSON + markdown written atomically, learning-curve PNGs when matplotlib is installed).
+"""Machinery shared by the exercise recipes: options, the step runner with its progress bar, the numbers of one
+run, cross-validation, timing, multi-seed verdicts, and the report (a table with the chapter notebook's single-seed
+column, JSON + markdown written atomically, learning-curve PNGs when matplotlib is installed).
 
-A recipe module only says *what* each step trains; everything here is the *how*, shared.
+Seeds, pilot seeds, the device and the decisions by kind come from the run context the claims use
+(dnnkit.claimrun.RunContext, from `Options.run_context`); a recipe module only says *what* each step trains.
 """
 
 from __future__ import annotations
@@ -23,16 +24,23 @@ from torch import nn
 
 from .. import stats
 from ..checkpoints import atomic_write_text
+from ..claimrun import RunContext
 from ..data import Split, standardize, subset_labels
+from ..devices import DEVICES as DEVICES  # the --device choices, for the command line
+from ..devices import check_device, resolve_device
 from ..plots import have_matplotlib, new_figure, save_png
 from ..provenance import json_safe, machine
 from ..results.records import effect_text
-from ..seeds import RunSeeds, run_seeds
+from ..seeds import RunSeeds
 from ..training import FitConfig, FitResult, epoch_permutation, fit
 from ..training import evaluate as evaluate_split
 
 PROFILES = ("quick", "full")
-DEVICES = ("auto", "cpu", "cuda")
+# The evidence seeds' role; every decision's permutation tests use seed 0 (the published numbers were decided so).
+EVIDENCE_ROLE = "evidence"
+STATS_SEED = 0
+# The tests an exercise question may use (dnnkit.claimrun's kinds that compare two arms' values).
+TESTS = ("directional", "paired", "time_to_target", "timing")
 NOT_REPORTED = "—"
 PLOTS_HINT = 'plots skipped: matplotlib is not installed (pip install -e ".[plots]" or pip install matplotlib)'
 DATA_HELP = ("the full profile reads real data from --data-dir DIR: MNIST as the four IDX files "
@@ -62,8 +70,7 @@ class Options:
             raise ValueError(f"profile {self.profile!r} is not allowed; allowed: {', '.join(PROFILES)}")
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or self.seeds < 1:
             raise ValueError(f"seeds={self.seeds!r}; allowed: an integer >= 1 (verdicts need >= 2, 5 is the default)")
-        if self.device not in DEVICES and not str(self.device).startswith("cuda:"):
-            raise ValueError(f"device {self.device!r} is not allowed; allowed: {', '.join(DEVICES)} or cuda:N")
+        check_device(self.device)
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads={self.threads!r}; allowed: None (torch's default) or an integer >= 1")
         self.out_dir = Path(self.out_dir)
@@ -72,26 +79,17 @@ class Options:
         if self.profile == "full" and self.data_dir is None:
             raise ValueError(f"--profile full needs --data-dir; {DATA_HELP}")
 
-    def resolved_device(self) -> str:
-        """'auto' -> 'cuda' when available, else 'cpu'; an explicit CUDA device must exist."""
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"device {self.device!r} was asked for but torch sees no CUDA device; use --device cpu")
-        return self.device
+    def run_context(self, recipe: str) -> RunContext:
+        """The recipe's run context, as a claim's: seeds derived from (seed base, recipe, repetition) in the
+        evidence role, pilot seeds per purpose, the resolved device (ValueError for CUDA without one), decisions."""
+        return RunContext(recipe, n_seeds=self.seeds, profile=self.profile, seed_base=self.seed_base,
+                          device=resolve_device(self.device), role=EVIDENCE_ROLE, stats_seed=STATS_SEED,
+                          data_dir=None if self.data_dir is None else str(self.data_dir))
 
     def apply_threads(self) -> None:
         """Pin torch's CPU threads: one thread runs these small MLPs fastest, and several fight on shared cores."""
         if self.threads is not None:
             torch.set_num_threads(self.threads)
-
-    def evidence_seeds(self, recipe: str) -> list[RunSeeds]:
-        """The seeds of the multi-seed evidence, derived from (seed base, recipe, repetition)."""
-        return [run_seeds(self.seed_base, recipe, i, role="evidence") for i in range(self.seeds)]
-
-    def pilot_seeds(self, recipe: str, purpose: str, n: int = 1) -> list[RunSeeds]:
-        """Seeds for design choices (LR search, CV tuning): never the evidence seeds."""
-        return [run_seeds(self.seed_base, recipe, i, role=f"pilot:{purpose}") for i in range(n)]
 
 
 # ------------------------------------------------------------------------------------------- progress bar
@@ -307,12 +305,11 @@ def _point_text(point: Mapping[str, Any]) -> str:
 
 
 def train_step_timings(candidates: Mapping[str, tuple[nn.Module, torch.optim.Optimizer, int]], split: Split, *,
-                       rounds: int, device: str) -> dict[str, list[float]]:
+                       rounds: int, run: RunContext) -> dict[str, list[float]]:
     """Seconds per training step (forward, backward, optimizer step on one batch) of each candidate, in
-    interleaved rounds (dnnkit.timing): what a per-step speed verdict needs, free of evaluation and load drift."""
+    interleaved rounds on the run's device (RunContext.time, grad enabled): what a per-step speed verdict needs,
+    free of evaluation and load drift."""
     import torch.nn.functional as F
-
-    from ..timing import interleaved_rounds
 
     def step_fn(model: nn.Module, optimizer: torch.optim.Optimizer, batch: int) -> Callable[[], None]:
         idx = epoch_permutation(len(split.y_train), 0, 1)[:batch].to(split.X_train.device)
@@ -320,15 +317,14 @@ def train_step_timings(candidates: Mapping[str, tuple[nn.Module, torch.optim.Opt
         model.train()
 
         def step() -> None:
-            with torch.enable_grad():  # interleaved_rounds times under no_grad
-                optimizer.zero_grad(set_to_none=True)
-                F.cross_entropy(model(X), y).backward()
-                optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            F.cross_entropy(model(X), y).backward()
+            optimizer.step()
 
         return step
 
     fns = {name: step_fn(*c) for name, c in candidates.items()}
-    return interleaved_rounds(fns, rounds=rounds, warmup=3, device=device)
+    return run.time(fns, rounds=rounds, warmup=3, grad=True, label="seconds per training step")
 
 
 # ------------------------------------------------------------------------------------------------- report
@@ -411,6 +407,12 @@ class Report:
     plots: dict[str, dict[str, Any]] = field(default_factory=dict)  # extra line figures, see _xy_png
     seeds: list[RunSeeds] = field(default_factory=list)
     started: float = field(default_factory=lambda: _now())
+    # Seeds, device and decisions (dnnkit.claimrun); the recipe's own when it passes one, else one from the options.
+    run: RunContext | None = None
+
+    def __post_init__(self) -> None:
+        if self.run is None:
+            self.run = self.options.run_context(self.recipe)
 
     # -- filling
 
@@ -431,20 +433,13 @@ class Report:
 
     def decide(self, question: str, *, a: str, b: str, values_a: Sequence[float], values_b: Sequence[float],
                test: str, direction: str, delta: float, metric: str) -> stats.Decision | None:
-        """Answer ``question`` ("is A `direction` than B?") over the seeds with dnnkit.stats.
+        """Answer ``question`` ("is A `direction` than B?") over the seeds: the run context decides by kind.
 
         test: "directional" (independent seeds, Mann-Whitney), "paired" (same model or same seed's runs),
         "time_to_target" (epochs, +inf = never), "timing" (interleaved per-round times; delta = relative margin).
         """
-        deciders = {
-            "directional": lambda: stats.decide_directional(values_a, values_b, direction=direction, delta=delta),
-            "paired": lambda: stats.decide_paired(values_a, values_b, direction=direction, delta=delta),
-            "time_to_target": lambda: stats.decide_time_to_target(values_a, values_b, direction=direction,
-                                                                  delta=delta),
-            "timing": lambda: stats.decide_timing(values_a, values_b, direction=direction, margin=delta),
-        }
-        if test not in deciders:
-            raise ValueError(f"unknown test {test!r}; allowed: {', '.join(deciders)}")
+        if test not in TESTS:
+            raise ValueError(f"unknown test {test!r}; allowed: {', '.join(TESTS)}")
         entry: dict[str, Any] = {"question": question, "a": a, "b": b, "metric": metric, "test_kind": test,
                                  "direction": direction, "delta": delta,
                                  "values_a": [float(v) for v in values_a], "values_b": [float(v) for v in values_b]}
@@ -452,7 +447,10 @@ class Report:
             entry.update(answer="needs >= 2 seeds", verdict=None)
             self.verdicts.append(entry)
             return None
-        decision = deciders[test]()
+        # A timing question asserts any slowdown (min_effect 0); its delta is the margin of "absent".
+        timing = {"min_effect": 0.0, "margin": delta} if test == "timing" else {}
+        decision = self.run.decide(values_a, values_b, kind=test, direction=direction, delta=delta, label=question,
+                                   arms=(a, b), **timing)
         entry.update(answer=answer_text(decision), verdict=decision.verdict, decision=decision.to_dict())
         self.verdicts.append(entry)
         return decision
@@ -477,7 +475,7 @@ class Report:
 
     def provenance(self) -> dict[str, Any]:
         return {
-            **machine(self.options.resolved_device()),
+            **machine(self.run.device),
             "profile": self.options.profile, "seeds": self.options.seeds, "seed_base": self.options.seed_base,
             "data_dir": str(self.options.data_dir) if self.options.data_dir else None, "argv": sys.argv[1:],
             "wall_time_s": round(_now() - self.started, 2),

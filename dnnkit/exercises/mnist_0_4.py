@@ -103,10 +103,11 @@ def run(options: Options, sizes: Sizes | None = None) -> Report:
     """Every step of the exercise over ``options.seeds`` seeds; returns the report (``report.write()`` saves it)."""
     options.apply_threads()
     sizes = sizes or Sizes.for_profile(options.profile)
-    device = options.resolved_device()
+    context = options.run_context(NAME)  # seeds, pilot seeds, device and decisions, as a claim's (dnnkit.claimrun)
+    device = context.device
     raw, data_note, stand_in = load(options, sizes)
     raw = raw.to(device)
-    report = Report(NAME, TITLE, options, data_note, stand_in, seeds=options.evidence_seeds(NAME),
+    report = Report(NAME, TITLE, options, data_note, stand_in, seeds=context.seeds(), run=context,
                     dataset="digits 0-4 (stand-in for MNIST)" if stand_in else "MNIST 0-4")
     plain = net(raw.n_features)
 
@@ -114,7 +115,7 @@ def run(options: Options, sizes: Sizes | None = None) -> Report:
     base = FitConfig(epochs=sizes.epochs, optimizer="adam", patience=sizes.patience)
     grid = [{"lr": lr, "batch_size": b} for lr in sizes.lr_grid for b in sizes.batch_grid]
     cv = cross_validate(_builder(plain, device), raw, base, grid, k=sizes.cv_folds,
-                        seeds=options.pilot_seeds(NAME, "cv")[0], progress=options.progress, label="CV tuning")
+                        seeds=context.pilot_seeds(1, purpose="cv")[0], progress=options.progress, label="CV tuning")
     best = cv.loc[cv["cv_val_loss_mean"].idxmin()]
     lr, batch = float(best["lr"]), int(best["batch_size"])
     report.table("cv", f"Hyperparameter tuning: {sizes.cv_folds}-fold StratifiedKFold on the training split "
@@ -160,7 +161,7 @@ def run(options: Options, sizes: Sizes | None = None) -> Report:
     for key, config in zip("abc", configs.values(), strict=True):
         model = build_mlp(config, generator=report.seeds[0].generator("init"), device=device)
         candidates[key] = (model, torch.optim.Adam(model.parameters(), lr=lr), batch)
-    step_times = train_step_timings(candidates, split, rounds=sizes.timing_rounds, device=device)
+    step_times = train_step_timings(candidates, split, rounds=sizes.timing_rounds, run=context)
 
     _table(report, steps, runs, step_times, split, batch)
     _verdicts(report, runs, step_times)

@@ -67,7 +67,8 @@ def run(options: Options, exercise: ExerciseFn | None = None) -> Report:
     (same signature), e.g. in tests."""
     options.apply_threads()
     exercise = exercise or run_exercise
-    device = options.resolved_device()
+    context = options.run_context(NAME)  # seeds, pilot seeds, device and decisions, as a claim's (dnnkit.claimrun)
+    device = context.device
     if options.profile == "quick":
         data = ("scikit-learn digits (offline stand-in for MNIST): source 0-4, target 5-9 relabeled 0-4 with 100 "
                 "training images per digit; test = the 5-9 images not drawn (dnnkit.transfer.exercise_data)")
@@ -77,7 +78,7 @@ def run(options: Options, exercise: ExerciseFn | None = None) -> Report:
         data = (f"MNIST from {options.data_dir}: source 0-4, target 5-9 relabeled 0-4 with 100 training images per "
                 "digit; test = MNIST's 5-9 test images")
         stand_in = None
-    report = Report(NAME, TITLE, options, data, stand_in, seeds=options.evidence_seeds(NAME),
+    report = Report(NAME, TITLE, options, data, stand_in, seeds=context.seeds(), run=context,
                     dataset="digits (stand-in for MNIST)" if stand_in else "MNIST")
     data_dir: Path | None = options.data_dir if options.profile == "full" else None
 
