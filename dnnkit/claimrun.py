@@ -301,7 +301,7 @@ class ClaimRun(RunContext):
             return None
         expect = self.spec.expect
         declared = (f"declared expectation: {expect.label()} ({expect.why})" if expect
-                    else "the chapter predicts: confirmed")
+                    else "the claim predicts: confirmed (no other expectation declared)")
         lines = [f"claim {self.id!r}: verdict {self.verdict!r} at seed base {self.seed_base}, but {declared}"]
         for d in self.gating:
             dec = d["decision"]

@@ -318,7 +318,7 @@ def test_declared_expectations_decide_pass_and_fail(serial_run: tuple[pytest.Run
     assert failed["p_value"] == pytest.approx(1.0)
     output = result.stdout.str()
     assert "claim 'declared-refuted': verdict 'confirmed' at seed base 0, but declared expectation: refuted" in output
-    assert "claim 'matched-init-preserves-variance': verdict 'refuted' at seed base 0, but the chapter predicts" in output
+    assert "claim 'matched-init-preserves-variance': verdict 'refuted' at seed base 0, but the claim predicts: confirmed" in output
     markdown = (out / "claims.md").read_text()
     assert f"Expected at this scale: **refuted** (declared 2026-12-02 at test time): {EXPECT_WHY}" in markdown
     assert re.search(r"^\| declared-refuted \| initialization \| directional \| refuted \| refuted \| "
