@@ -61,8 +61,13 @@ def amendment_runs(result: dict) -> dict[int, list[str]]:
     runs: dict[int, list[str]] = collections.defaultdict(list)
     for record in result["claims"]:
         for base in record["claim"].get("amendment_bases") or []:
-            runs[int(base)].append(record["test"])
+            # Under `--dist loadgroup` xdist reports node ids with an "@group" suffix, which pytest cannot select.
+            runs[int(base)].append(record["test"].split("@")[0])
     return dict(runs)
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)  # before the subprocess's own output, which goes straight to the terminal
 
 
 def _run(cmd: list[str], log) -> int:
@@ -70,15 +75,46 @@ def _run(cmd: list[str], log) -> int:
     return subprocess.run(cmd, check=False).returncode
 
 
+def _reusable(out: Path, commit: str | None, tests: Sequence[str] | None = None) -> dict | None:
+    """A result set already written at this commit in which every claim test passed (a resumed run keeps it)."""
+    try:
+        payload = storage.load_results(out)
+    except ValueError:
+        return None
+    claims = payload["claims"]
+    if commit is None or payload["meta"].get("git_commit") != commit or not claims:
+        return None
+    if not all(r.get("outcome") == "passed" and r.get("as_expected") for r in claims):
+        return None
+    if tests is not None and sorted({r["test"].split("@")[0] for r in claims}) != sorted(set(tests)):
+        return None
+    return payload
+
+
+def _commit() -> str | None:
+    from .provenance import machine
+
+    return machine("cpu", Path.cwd()).get("git_commit")
+
+
 def run(bases: Sequence[int], results_dir: Path, workers: int = 2, tests: Sequence[str] = ("ablations",),
-        options: Sequence[str] = (), log=print) -> int:
-    """Run every base, then the amendment bases; write the merged set; 0 only if every run passed."""
+        options: Sequence[str] = (), log=_say, reuse: bool = False) -> int:
+    """Run every base, then the amendment bases; write the merged set; 0 only if every run passed.
+
+    reuse=True resumes an interrupted run: a base whose result set was written at the current commit with every
+    claim test passed is kept, not run again."""
     results_dir = Path(results_dir)
     if results_dir.exists() and not results_dir.is_dir():
         raise ValueError(f"--results-dir {str(results_dir)!r} is a file; give a directory")
+    commit = _commit() if reuse else None
     status, per_base = {}, {}
     for base in bases:
         out = results_dir / BASES_DIR / f"base-{base}"
+        kept = _reusable(out, commit) if reuse else None
+        if kept is not None:
+            log(f"dnnkit stability: base {base} reused ({out}, commit {commit[:10]}, every claim test passed)")
+            status[base], per_base[base] = 0, kept
+            continue
         status[base] = _run(pytest_command(base, out, workers, tests, options), log)
         if not (out / "claims.json").exists():
             log(f"dnnkit stability: base {base} wrote no claims.json (pytest exit {status[base]}); stopping")
@@ -87,6 +123,11 @@ def run(bases: Sequence[int], results_dir: Path, workers: int = 2, tests: Sequen
     amended: dict[int, dict] = {}
     for base, amended_tests in sorted(amendment_runs(per_base[bases[0]]).items()):
         out = results_dir / BASES_DIR / f"base-{base}"
+        kept = _reusable(out, commit, amended_tests) if reuse else None
+        if kept is not None:
+            log(f"dnnkit stability: amendment base {base} reused ({out})")
+            status[base], amended[base] = 0, kept
+            continue
         status[base] = _run(pytest_command(base, out, min(workers, len(amended_tests)), sorted(set(amended_tests)),
                                             options), log)
         if (out / "claims.json").exists():
@@ -115,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="seed bases, e.g. 0-4 (the evidence bases, default) or 100-104 (pilot bases, for design)")
     p.add_argument("--results-dir", default="results", help="where the merged set goes (default: %(default)s)")
     p.add_argument("-n", "--workers", type=int, default=2, help="pytest-xdist workers per run (default: 2)")
+    p.add_argument("--reuse", action="store_true",
+                   help="resume: keep the result sets of bases already written at this commit with every test passed")
     p.add_argument("--tests", nargs="+", default=["ablations"], metavar="PATH",
                    help="test paths or node ids to run at every base (default: ablations)")
     p.add_argument("pytest_options", nargs=argparse.REMAINDER,
@@ -128,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"--workers {args.workers}: give an integer >= 1")
     options = [a for a in args.pytest_options if a != "--"]
     try:
-        return run(bases, Path(args.results_dir), args.workers, args.tests, options)
+        return run(bases, Path(args.results_dir), args.workers, args.tests, options, reuse=args.reuse)
     except ValueError as err:
         p.error(str(err))
     return 2

@@ -14,7 +14,7 @@ META = {"dnnkit": "0.1.0", "profile": "quick", "seed_base": 0}
 
 
 def _record(claim_id: str, verdict: str, expected=("confirmed",), amendment_bases=()) -> dict:
-    return {"id": claim_id, "test": f"ablations/test_x.py::test_{claim_id}", "verdict": verdict,
+    return {"id": claim_id, "test": f"ablations/test_x.py::test_{claim_id}", "verdict": verdict, "outcome": "passed",
             "expected": list(expected), "as_expected": verdict in expected, "decisions": [], "n_seeds": 8,
             "mode": "ensemble", "claim": {"section": "x", "kind": "directional", "sentence": "s", "source": "t",
                                           "metric": "m", "direction": "greater", "design": "independent",
@@ -65,6 +65,7 @@ def test_run_merges_bases_runs_amendments_and_fails_on_a_failed_base(tmp_path: P
         out = Path(cmd[cmd.index("--results-dir") + 1])
         verdict = "not reproduced" if base == 3 else "confirmed"
         records = [_record("a", verdict, amendment_bases=(200,)), _record("b", "confirmed")]
+        records[0]["test"] += "@group"  # xdist's loadgroup suffix, which pytest cannot select
         if base == 200:
             records = records[:1]
         storage.write_results(out, records, dict(META, seed_base=base))
@@ -91,3 +92,26 @@ def test_main_refuses_bad_options(capsys) -> None:
         with pytest.raises(SystemExit) as exit_info:
             stability.main(argv)
         assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_reuse_keeps_passing_sets_of_this_commit_and_reruns_the_rest(tmp_path: Path, monkeypatch) -> None:
+    for base, verdict in ((0, "confirmed"), (1, "confirmed"), (2, "not reproduced")):
+        records = [_record("a", verdict)]
+        records[0]["as_expected"] = verdict == "confirmed"
+        storage.write_results(tmp_path / "res" / "bases" / f"base-{base}", records,
+                              dict(META, seed_base=base, git_commit="abc" if base != 1 else "old"))
+    ran: list[int] = []
+
+    def fake_run(cmd: list[str], log) -> int:
+        base = int(cmd[cmd.index("--seed-base") + 1])
+        ran.append(base)
+        storage.write_results(Path(cmd[cmd.index("--results-dir") + 1]), [_record("a", "confirmed")],
+                              dict(META, seed_base=base, git_commit="abc"))
+        return 0
+
+    monkeypatch.setattr(stability, "_run", fake_run)
+    monkeypatch.setattr(stability, "_commit", lambda: "abc")
+    lines: list[str] = []
+    assert stability.run([0, 1, 2], tmp_path / "res", log=lines.append, reuse=True) == 0
+    assert ran == [1, 2]  # base 1: another commit; base 2: a verdict other than declared
+    assert any("base 0 reused" in line for line in lines)
