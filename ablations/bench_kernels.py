@@ -22,10 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dnnkit import regression
-from dnnkit.activations import ACTIVATIONS, make_activation
-from dnnkit.batchnorm import fold_batchnorm
-from dnnkit.models import MLP, MLPConfig, build_mlp
+from dnnkit.evidence import regression
+from dnnkit.nn.activations import ACTIVATIONS, make_activation
+from dnnkit.nn.batchnorm import fold_batchnorm
+from dnnkit.nn.models import MLP, MLPConfig, build_mlp
 
 pytestmark = pytest.mark.bench
 

@@ -23,8 +23,8 @@ from torch.utils.benchmark.utils.timer import timer as sync_timer
 
 from dnnkit import __version__
 from dnnkit.catalog import CLAIMS as CATALOG
+from dnnkit.evidence.timing import calibrate_inner, default_timer
 from dnnkit.pytest_plugin.options import resolve_device
-from dnnkit.timing import calibrate_inner, default_timer
 
 # The ablations declare dnnkit's catalog the way a user's repository declares its own claims: a CLAIMS list in a
 # conftest.py (or a test module), which the plugin picks up at collection.

@@ -13,12 +13,12 @@ from itertools import pairwise
 import pytest
 import torch
 
-from dnnkit.activations import make_activation
-from dnnkit.diagnostics import activation_stats, dead_units, gradient_norms, saturation
-from dnnkit.experiment import at_init, replace_fit, select_lr
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.timing import interleaved_rounds, ratio_summary
-from dnnkit.training import FitConfig
+from dnnkit.evidence.timing import interleaved_rounds, ratio_summary
+from dnnkit.nn.activations import make_activation
+from dnnkit.nn.diagnostics import activation_stats, dead_units, gradient_norms, saturation
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.train.experiment import at_init, replace_fit, select_lr
+from dnnkit.train.training import FitConfig
 
 # Pilots: Adam lr 0.01 left 8-11% of ReLU units dead, lr 0.03 33-41% (SGD lr 0.5 only 1-4%); leaky ReLU 0 at both.
 DYING_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=5, width=100, activation="relu")

@@ -15,11 +15,11 @@ import pytest
 import torch
 from torch import nn
 
-from dnnkit.batchnorm import fold_batchnorm
-from dnnkit.experiment import replace_fit, select_lr
-from dnnkit.models import MLPConfig
-from dnnkit.timing import interleaved_rounds, ratio_summary
-from dnnkit.training import FitConfig
+from dnnkit.evidence.timing import interleaved_rounds, ratio_summary
+from dnnkit.nn.batchnorm import fold_batchnorm
+from dnnkit.nn.models import MLPConfig
+from dnnkit.train.experiment import replace_fit, select_lr
+from dnnkit.train.training import FitConfig
 
 # momentum 0.1 (Keras 0.9): averages over ~10 of digits' 23 steps per epoch (see the catalog)
 DEEP = MLPConfig(n_inputs=64, n_outputs=10, depth=10, width=100, activation="elu", bn_momentum=0.1)

@@ -9,10 +9,10 @@ import math
 
 import pytest
 
-from dnnkit.clipping import ClippingProbe
-from dnnkit.experiment import replace_fit
-from dnnkit.models import MLPConfig
-from dnnkit.training import FitConfig
+from dnnkit.nn.models import MLPConfig
+from dnnkit.train.clipping import ClippingProbe
+from dnnkit.train.experiment import replace_fit
+from dnnkit.train.training import FitConfig
 
 DEEP = MLPConfig(n_inputs=64, n_outputs=10, depth=10, width=100, activation="elu")
 # lr 0.1: the smallest pilot rate at which the unclipped net diverged on every pilot seed

@@ -11,10 +11,16 @@ import pytest
 import torch
 
 from dnnkit import data
-from dnnkit.diagnostics import activation_stats, gradient_norms, one_unit_twin, symmetry, symmetry_tolerance
-from dnnkit.experiment import at_init, replace_fit, select_lr
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.training import FitConfig, evaluate
+from dnnkit.nn.diagnostics import (
+    activation_stats,
+    gradient_norms,
+    one_unit_twin,
+    symmetry,
+    symmetry_tolerance,
+)
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.train.experiment import at_init, replace_fit, select_lr
+from dnnkit.train.training import FitConfig, evaluate
 
 SMALL = MLPConfig(n_inputs=64, n_outputs=10, depth=3, width=50, activation="elu")
 DEEP = MLPConfig(n_inputs=64, n_outputs=10, depth=20, width=100)

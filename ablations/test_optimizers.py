@@ -18,11 +18,11 @@ from torch import nn
 
 from dnnkit import data
 from dnnkit.data import Split
-from dnnkit.experiment import ArmRuns, replace_fit
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.quadratic import Bowl, best_rate, run_optimizer, sign_changes, steps_to_tolerance
-from dnnkit.training import FitConfig
-from dnnkit.training import fit as train
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.optim.quadratic import Bowl, best_rate, run_optimizer, sign_changes, steps_to_tolerance
+from dnnkit.train.experiment import ArmRuns, replace_fit
+from dnnkit.train.training import FitConfig
+from dnnkit.train.training import fit as train
 
 BOWL = Bowl(kappa=100.0, dim=2)
 STEPS, TOL = 3000, 1e-6

@@ -17,13 +17,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from dnnkit.data import Split, load_mnist1d
-from dnnkit.diagnostics import activation_stats
-from dnnkit.experiment import ArmRuns, replace_fit
-from dnnkit.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll, seeded_rng
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.regularization import max_norm, penalty, top_k_dropout, unit_norms, weight_norm
-from dnnkit.timing import interleaved_rounds, ratio_summary
-from dnnkit.training import FitConfig, FitResult, evaluate
+from dnnkit.evidence.timing import interleaved_rounds, ratio_summary
+from dnnkit.nn.diagnostics import activation_stats
+from dnnkit.nn.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll, seeded_rng
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.nn.regularization import max_norm, penalty, top_k_dropout, unit_norms, weight_norm
+from dnnkit.train.experiment import ArmRuns, replace_fit
+from dnnkit.train.training import FitConfig, FitResult, evaluate
 
 DIGITS_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=128)
 OVERFIT_NET = MLPConfig(n_inputs=40, n_outputs=10, depth=2, width=128)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dnnkit import data, schedules
+from dnnkit import data
 from dnnkit.data import Split
-from dnnkit.experiment import ArmRuns, replace_fit, train_arm
-from dnnkit.lr_finder import find_lr
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.training import FitConfig
-from dnnkit.training import fit as train
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.optim import schedules
+from dnnkit.optim.lr_finder import find_lr
+from dnnkit.train.experiment import ArmRuns, replace_fit, train_arm
+from dnnkit.train.training import FitConfig
+from dnnkit.train.training import fit as train
 
 EPOCHS = 15
 TARGET = 0.45

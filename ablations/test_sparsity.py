@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dnnkit.experiment import replace_fit
-from dnnkit.models import MLPConfig
-from dnnkit.regularization import penalty
-from dnnkit.sparsity import pruning_curve, sparsity, sparsity_before_drop
-from dnnkit.training import FitConfig
+from dnnkit.nn.models import MLPConfig
+from dnnkit.nn.regularization import penalty
+from dnnkit.nn.sparsity import pruning_curve, sparsity, sparsity_before_drop
+from dnnkit.train.experiment import replace_fit
+from dnnkit.train.training import FitConfig
 
 NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=100)
 FIT = FitConfig(epochs=20, batch_size=64, optimizer="adam", lr=0.01)

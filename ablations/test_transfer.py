@@ -13,11 +13,10 @@ import functools
 import numpy as np
 import pytest
 
-from dnnkit.experiment import ArmRuns
-from dnnkit.pretraining import PretrainingConfig, PretrainingRuns, run_pretraining
-from dnnkit.seeds import RunSeeds, run_seeds
-from dnnkit.timing import ratio_summary
-from dnnkit.transfer import (
+from dnnkit.evidence.seeds import RunSeeds, run_seeds
+from dnnkit.evidence.timing import ratio_summary
+from dnnkit.studies.pretraining import PretrainingConfig, PretrainingRuns, run_pretraining
+from dnnkit.studies.transfer import (
     EXERCISE_ID,
     ExerciseConfig,
     ExerciseRuns,
@@ -27,6 +26,7 @@ from dnnkit.transfer import (
     reuse_layers,
     source_config,
 )
+from dnnkit.train.experiment import ArmRuns
 
 # The section's claims share one training of the exercise per process: keep them on one xdist worker.
 pytestmark = pytest.mark.xdist_group("transfer")

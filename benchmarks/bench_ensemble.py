@@ -31,13 +31,13 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from dnnkit import data  # noqa: E402
-from dnnkit.ensemble import fit_ensemble  # noqa: E402
-from dnnkit.experiment import train_arm  # noqa: E402
-from dnnkit.models import MLPConfig, build_mlp  # noqa: E402
-from dnnkit.provenance import machine, usable_cores  # noqa: E402
-from dnnkit.seeds import run_seeds  # noqa: E402
-from dnnkit.timing import interleaved_rounds, ratio_summary  # noqa: E402
-from dnnkit.training import FitConfig, fit  # noqa: E402
+from dnnkit.evidence.provenance import machine, usable_cores  # noqa: E402
+from dnnkit.evidence.seeds import run_seeds  # noqa: E402
+from dnnkit.evidence.timing import interleaved_rounds, ratio_summary  # noqa: E402
+from dnnkit.nn.models import MLPConfig, build_mlp  # noqa: E402
+from dnnkit.train.ensemble import fit_ensemble  # noqa: E402
+from dnnkit.train.experiment import train_arm  # noqa: E402
+from dnnkit.train.training import FitConfig, fit  # noqa: E402
 
 NET = MLPConfig(n_inputs=64, n_outputs=10, depth=5, width=100, activation="elu")
 GOALS = {"ensemble_speedup": 5.0, "fit_overhead": 0.05}

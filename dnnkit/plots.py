@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .checkpoints import atomic_write_bytes
 from .results.storage import load_results
+from .train.checkpoints import atomic_write_bytes
 
 PLOTS_HINT = ('plots need matplotlib, which is not installed: pip install -e ".[plots]", '
               "then python -m dnnkit.report --plots (or rerun with --results-dir)")

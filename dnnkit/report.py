@@ -25,8 +25,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import plots, regression
-from .checkpoints import atomic_write_text
+from . import plots
+from .evidence import regression
 from .results import detail, table
 from .results.markdown import markdown
 from .results.merge import (  # noqa: F401 (dnnkit.report's names from before the results package)
@@ -41,6 +41,7 @@ from .results.merge import (  # noqa: F401 (dnnkit.report's names from before th
 from .results.progress import progress_line, seeds_of  # noqa: F401 (as above)
 from .results.records import num
 from .results.storage import load_results
+from .train.checkpoints import atomic_write_text
 
 DEFAULT_RESULTS = "results"
 BENCH_DIR = "benchmarks"
@@ -392,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The `dnnkit` command (see the module docstring); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["stability"]:
-        from . import stability
+        from .evidence import stability
 
         return stability.main(argv[1:])
     parser = _parser()

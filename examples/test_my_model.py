@@ -14,9 +14,9 @@ import pytest
 import torch
 from torch import nn
 
-from dnnkit.claims import Claim
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.training import FitConfig, fit
+from dnnkit.evidence.claims import Claim
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.train.training import FitConfig, fit
 
 
 class TinyResNet(nn.Module):

@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from dnnkit.batchnorm import fold_batchnorm, keras_to_torch_momentum
-from dnnkit.models import MLPConfig, build_mlp
+from dnnkit.nn.batchnorm import fold_batchnorm, keras_to_torch_momentum
+from dnnkit.nn.models import MLPConfig, build_mlp
 
 # momentum 0.3 so a few batches move the running statistics far from their (0, 1) start
 BASE = MLPConfig(n_inputs=12, n_outputs=5, depth=3, width=16, activation="elu", bn_momentum=0.3)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dnnkit.claims import EVIDENCE_BASES, FIRST_AMENDMENT_BASE, PILOT_BASES, Amendment, registry
+from dnnkit.evidence.claims import EVIDENCE_BASES, FIRST_AMENDMENT_BASE, PILOT_BASES, Amendment, registry
 
 MODULES = sorted((Path(__file__).resolve().parents[1] / "ablations").glob("test_*.py"))
 

@@ -10,17 +10,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dnnkit import stats
-from dnnkit.claimrun import ClaimRun, RunContext, decide_kind
-from dnnkit.claims import Claim
 from dnnkit.data import Split, make_blobs_classification
-from dnnkit.devices import resolve_device
-from dnnkit.experiment import ArmRuns, train_arm
-from dnnkit.models import MLPConfig, build_mlp
+from dnnkit.evidence import stats
+from dnnkit.evidence.claimrun import ClaimRun, RunContext, decide_kind
+from dnnkit.evidence.claims import Claim
+from dnnkit.evidence.devices import resolve_device
+from dnnkit.evidence.seeds import run_seeds
+from dnnkit.evidence.timing import interleaved_rounds
+from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.pytest_plugin.storage import runs_frame
-from dnnkit.seeds import run_seeds
-from dnnkit.timing import interleaved_rounds
-from dnnkit.training import FitConfig, fit
+from dnnkit.train.experiment import ArmRuns, train_arm
+from dnnkit.train.training import FitConfig, fit
 
 NET = MLPConfig(n_inputs=4, n_outputs=2, depth=1, width=8)
 FIT = FitConfig(epochs=2, batch_size=16)
@@ -51,7 +51,7 @@ def test_claimrun_is_free_of_pytest_and_the_fixture_module_reexports_it():
     from dnnkit.pytest_plugin import fixture
 
     assert fixture.ClaimRun is ClaimRun and issubclass(ClaimRun, RunContext)
-    code = "import sys, dnnkit.claimrun, dnnkit.exercises.common; assert 'pytest' not in sys.modules, 'pytest'"
+    code = "import sys, dnnkit.evidence.claimrun, dnnkit.studies.exercises.common; assert 'pytest' not in sys.modules, 'pytest'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -110,7 +110,7 @@ def test_seeds_roles_and_pilot_purposes():
 
 
 def test_exercise_options_give_the_exercises_their_run_context(tmp_path):
-    from dnnkit.exercises.common import Options, Report
+    from dnnkit.studies.exercises.common import Options, Report
 
     options = Options(seeds=3, seed_base=2, device="cpu", out_dir=tmp_path)
     ctx = options.run_context("mnist-0-4")

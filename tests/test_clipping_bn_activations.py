@@ -7,11 +7,11 @@ import math
 import pytest
 import torch
 
-from dnnkit import clipping as C
 from dnnkit.data import Split
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.seeds import run_seeds
-from dnnkit.training import FitConfig, fit
+from dnnkit.evidence.seeds import run_seeds
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.train import clipping as C
+from dnnkit.train.training import FitConfig, fit
 
 
 def test_chapter_example_value_clipping_turns_the_vector_norm_clipping_does_not():

@@ -14,14 +14,14 @@ import torch
 from torch import nn
 
 from dnnkit import data as D
-from dnnkit import ensemble as ENS
-from dnnkit import experiment as E
-from dnnkit import schedules
-from dnnkit.diagnostics import dead_units
-from dnnkit.models import MLP, MLPConfig, build_mlp
-from dnnkit.regularization import max_norm, penalty
-from dnnkit.seeds import run_seeds
-from dnnkit.training import FitConfig, fit
+from dnnkit.evidence.seeds import run_seeds
+from dnnkit.nn.diagnostics import dead_units
+from dnnkit.nn.models import MLP, MLPConfig, build_mlp
+from dnnkit.nn.regularization import max_norm, penalty
+from dnnkit.optim import schedules
+from dnnkit.train import ensemble as ENS
+from dnnkit.train import experiment as E
+from dnnkit.train.training import FitConfig, fit
 
 REL_TOL = 1e-5  # the contract on any device; on CPU the runs are bitwise equal and that is asserted too
 

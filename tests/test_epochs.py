@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from dnnkit import data as D
-from dnnkit import ensemble as ENS
-from dnnkit.epochs import EpochBook, EpochRules
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.seeds import run_seeds
-from dnnkit.training import HIGHER_IS_BETTER, FitConfig, fit, reached_target
+from dnnkit.evidence.seeds import run_seeds
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.train import ensemble as ENS
+from dnnkit.train.epochs import EpochBook, EpochRules
+from dnnkit.train.training import HIGHER_IS_BETTER, FitConfig, fit, reached_target
 
 
 def feed(book: EpochBook, val_losses, val_acc=0.5, train_loss=1.0) -> list[bool]:

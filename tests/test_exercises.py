@@ -15,12 +15,12 @@ import pytest
 import torch
 
 from dnnkit.data import load_digits, n_per_class
-from dnnkit.exercises import RECIPES, cifar10_deep, common, mnist_0_4, mnist_5_9_transfer
-from dnnkit.exercises.__main__ import main
-from dnnkit.models import MLPConfig, build_mlp
+from dnnkit.evidence.seeds import run_seeds
+from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.plots import have_matplotlib
-from dnnkit.seeds import run_seeds
-from dnnkit.training import FitConfig, fit
+from dnnkit.studies.exercises import RECIPES, cifar10_deep, common, mnist_0_4, mnist_5_9_transfer
+from dnnkit.studies.exercises.__main__ import main
+from dnnkit.train.training import FitConfig, fit
 
 MNIST_TINY = mnist_0_4.Sizes(epochs=3, patience=2, checkpoint_every=1, cv_folds=2, lr_grid=(1e-3,),
                              batch_grid=(64,), timing_rounds=2, n_val=60)
@@ -160,7 +160,7 @@ def test_transfer_recipe_tabulates_every_step_and_decides(tmp_path):
 
 
 def test_transfer_recipe_runs_the_transfer_section(tmp_path):
-    pytest.importorskip("dnnkit.transfer")
+    pytest.importorskip("dnnkit.studies.transfer")
     report = mnist_5_9_transfer.run(options(tmp_path, seeds=2))
     assert any(r["quantity"] == "time per epoch, cached / uncached" for r in report.rows)
     assert len(report.verdicts) == 4

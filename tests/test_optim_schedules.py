@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from dnnkit import data, schedules
-from dnnkit.ftrl import Ftrl
-from dnnkit.lr_finder import find_lr
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.optimizers import make_optimizer
-from dnnkit.quadratic import Bowl, run_optimizer, sign_changes, steps_to_tolerance
-from dnnkit.training import FitConfig, fit
+from dnnkit import data
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.optim import schedules
+from dnnkit.optim.ftrl import Ftrl
+from dnnkit.optim.lr_finder import find_lr
+from dnnkit.optim.optimizers import make_optimizer
+from dnnkit.optim.quadratic import Bowl, run_optimizer, sign_changes, steps_to_tolerance
+from dnnkit.train.training import FitConfig, fit
 
 # ------------------------------------------------------------------------------------------------ FTRL
 

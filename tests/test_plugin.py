@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from dnnkit import __version__, stats
-from dnnkit.claims import get_claim, registry
+from dnnkit import __version__
+from dnnkit.evidence import stats
+from dnnkit.evidence.claims import get_claim, registry
 from dnnkit.pytest_plugin.fixture import ClaimRun
 from dnnkit.results import storage
 from dnnkit.results.markdown import markdown
@@ -34,7 +35,7 @@ TIMING_KEYS = {"wall_s"}  # the only per-record field that depends on timing (or
 # chapter's "confirmed", in a conftest's CLAIMS list (the public route a user's repository takes).
 INNER_CONFTEST = f"""
 from dnnkit.catalog import CLAIMS as CATALOG
-from dnnkit.claims import Claim, Expect
+from dnnkit.evidence.claims import Claim, Expect
 
 CLAIMS = [*CATALOG, Claim(
     id="declared-refuted", section="initialization", sentence="A claim expected to be refuted at this scale.",
@@ -181,7 +182,7 @@ def test_unknown_claim_id_under_xdist_fails_the_test_with_the_message(pytester: 
 INNER_OWN_CLAIMS = """
 import pytest
 
-from dnnkit.claims import Claim
+from dnnkit.evidence.claims import Claim
 
 CLAIMS = [Claim(id="my-listed-claim", section="mine", sentence="Listed in the module.", source="me",
                 kind="directional", metric="m", direction="greater", arms=("A", "B"), delta=0.1),
@@ -215,7 +216,7 @@ def test_claims_declared_in_a_users_module_and_marker(pytester: pytest.Pytester)
 
 def test_a_duplicate_claim_id_names_both_places(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("""
-from dnnkit.claims import Claim
+from dnnkit.evidence.claims import Claim
 
 CLAIMS = [Claim(id="my-listed-claim", section="other", sentence="Same id, another claim.", source="conftest",
                 kind="exact", metric="m", direction="holds", arms=("A",))]
@@ -231,7 +232,7 @@ def test_notes_accept_arrays_tensors_and_sets() -> None:
     import numpy as np
     import torch
 
-    from dnnkit.provenance import json_safe
+    from dnnkit.evidence.provenance import json_safe
 
     cleaned = json_safe({"a": np.array([1.0, 2.0]), "t": torch.tensor([1.0, math.inf]), "s": {2, 1}, "x": np.float32(3)})
     assert cleaned == {"a": [1.0, 2.0], "t": [1.0, "inf"], "s": [1, 2], "x": 3.0}
@@ -549,8 +550,8 @@ def test_claim_train_moves_the_split_to_the_claims_device(monkeypatch: pytest.Mo
     """--device decides where claims train: claim.train (and claim.on_device) move the split there. No GPU here,
     so the move is recorded and faked; the record says where the runs really trained."""
     from dnnkit import data
-    from dnnkit.models import MLPConfig
-    from dnnkit.training import FitConfig
+    from dnnkit.nn.models import MLPConfig
+    from dnnkit.train.training import FitConfig
 
     split = data.make_blobs_classification(60, 4, 2, seed=0)
     moved_to: list[str] = []
@@ -594,7 +595,7 @@ def test_device_auto_follows_cuda_availability(monkeypatch: pytest.MonkeyPatch) 
 def test_devices_resolve_without_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    from dnnkit.devices import resolve_device
+    from dnnkit.evidence.devices import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve_device("auto") == "cpu" and resolve_device("cpu") == "cpu"
@@ -637,7 +638,7 @@ def test_sensitivity_is_shown_not_gating_and_needs_a_reason() -> None:
 def test_claim_declarations_are_checked_and_fingerprinted() -> None:
     from dataclasses import replace
 
-    from dnnkit.claims import Amendment, Claim, Expect
+    from dnnkit.evidence.claims import Amendment, Claim, Expect
 
     base = get_claim("large-init-high-loss")
     assert base.expected_verdicts == ("confirmed",)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from dnnkit import regression
+from dnnkit.evidence import regression
 
 pytest_plugins = ["pytester"]
 

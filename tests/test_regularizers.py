@@ -10,10 +10,9 @@ import torch
 from torch import nn
 
 from dnnkit.data import make_blobs_classification
-from dnnkit.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.optimizers import make_optimizer
-from dnnkit.regularization import (
+from dnnkit.nn.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.nn.regularization import (
     as_weight_decay,
     layer_weights,
     max_norm,
@@ -22,8 +21,9 @@ from dnnkit.regularization import (
     unit_norms,
     weight_norm,
 )
-from dnnkit.sparsity import prune_smallest, pruning_curve, sparsity, sparsity_before_drop
-from dnnkit.training import FitConfig, fit
+from dnnkit.nn.sparsity import prune_smallest, pruning_curve, sparsity, sparsity_before_drop
+from dnnkit.optim.optimizers import make_optimizer
+from dnnkit.train.training import FitConfig, fit
 
 NET = MLPConfig(n_inputs=6, n_outputs=3, depth=2, width=8)
 
@@ -305,6 +305,6 @@ def test_pruning_curve_and_sparsity_before_drop():
 
 def test_penalty_on_a_selection_without_weights_is_zero():
     model = nn.Sequential(nn.Linear(3, 2))
-    from dnnkit.regularization import penalty as make_penalty
+    from dnnkit.nn.regularization import penalty as make_penalty
 
     assert make_penalty(l2=1e-3, layers="hidden")(model).item() == 0.0

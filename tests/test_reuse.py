@@ -12,11 +12,11 @@ import torch
 from sklearn import datasets as skdatasets
 
 from dnnkit import data as D
-from dnnkit import pretraining as P
-from dnnkit import transfer as X
-from dnnkit.models import MLPConfig, build_mlp
-from dnnkit.seeds import run_seeds
-from dnnkit.training import FitConfig, fit
+from dnnkit.evidence.seeds import run_seeds
+from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.studies import pretraining as P
+from dnnkit.studies import transfer as X
+from dnnkit.train.training import FitConfig, fit
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from dnnkit import stats
-from dnnkit.stats import (
+from dnnkit.evidence import stats
+from dnnkit.evidence.stats import (
     CONFIRMED,
     NOT_REPRODUCED,
     REFUTED,

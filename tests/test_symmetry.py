@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dnnkit.diagnostics import FLOAT32_EPS, SYMMETRY_ULPS, one_unit_twin, symmetry, symmetry_tolerance
-from dnnkit.models import MLPConfig, build_mlp
+from dnnkit.nn.diagnostics import FLOAT32_EPS, SYMMETRY_ULPS, one_unit_twin, symmetry, symmetry_tolerance
+from dnnkit.nn.models import MLPConfig, build_mlp
 
 NET = MLPConfig(n_inputs=64, n_outputs=10, depth=3, width=100, activation="elu")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dnnkit.timing import calibrate_inner, interleaved_rounds, ratio_summary
+from dnnkit.evidence.timing import calibrate_inner, interleaved_rounds, ratio_summary
 
 
 def test_rounds_time_every_candidate_once_per_round_in_rotated_order():

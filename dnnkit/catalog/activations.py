@@ -16,7 +16,7 @@ elu-slower-than-relu: interleaved rounds (seeds = rounds); pilots under load: EL
 alone (1e5 and 1e6 elements), 1.13-1.48x on a 5 x 100 MLP forward (batch 256-1437).
 """
 
-from ..claims import Amendment, Claim, Expect
+from ..evidence.claims import Amendment, Claim, Expect
 
 SECTION = "activations"
 GERON = "Geron, Hands-On ML, ch. 11 (Nonsaturating Activation Functions)"

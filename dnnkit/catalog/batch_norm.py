@@ -36,7 +36,7 @@ Adam lr 0.1: BN 0.88-0.94, plain 0.10 on all 8; N(0, 0.01): BN 0.93-0.97 vs plai
 within 8.2e-6 of the model's.
 """
 
-from ..claims import Amendment, Claim
+from ..evidence.claims import Amendment, Claim
 
 SECTION = "batch_norm"
 GERON = "Geron, Hands-On ML, ch. 11 (Batch Normalization)"

@@ -19,7 +19,7 @@ Pilot at base 7 (8 seeds): clipped reached 0.9 on all (median 3 epochs, final 0.
 within 10-14 steps (gradient norm 13-24 -> 4e4-3e15); cosine by value 0.10-0.48, by norm 1.0 (to 5e-15).
 """
 
-from ..claims import Claim
+from ..evidence.claims import Claim
 
 SECTION = "gradient_clipping"
 GERON = "Geron, Hands-On ML, ch. 11 (Gradient Clipping)"

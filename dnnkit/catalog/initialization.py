@@ -1,6 +1,6 @@
 """Claims of the section "The Vanishing/Exploding Gradients Problems: Glorot and He initialization"."""
 
-from ..claims import Amendment, Claim
+from ..evidence.claims import Amendment, Claim
 
 SECTION = "initialization"
 GERON = "Geron, Hands-On ML, ch. 11 (exercise 1-2 answers, seeds 000/001)"

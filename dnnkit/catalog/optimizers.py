@@ -64,7 +64,7 @@ the chosen rates are constants in ablations/test_optimizers.py. Pilot numbers:
   the gradient's scale up to eps).
 """
 
-from ..claims import Amendment, Claim
+from ..evidence.claims import Amendment, Claim
 
 SECTION = "optimizers"
 GERON = "Geron, Hands-On ML, ch. 11 (Faster Optimizers: momentum, Nesterov accelerated gradient)"

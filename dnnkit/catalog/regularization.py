@@ -44,7 +44,7 @@ expected verdict at this scale is declared from pilot bases 100-104. mc-dropout-
 setups the pilots set aside (they raised NLL) as sensitivity sub-decisions.
 """
 
-from ..claims import Amendment, Claim, Expect
+from ..evidence.claims import Amendment, Claim, Expect
 
 SECTION = "regularization"
 GERON = "Geron, Hands-On ML, ch. 11 (Avoiding Overfitting Through Regularization)"

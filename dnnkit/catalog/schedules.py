@@ -47,7 +47,7 @@ on 4 of 5 bases at 8 seeds (vs performance not reproduced at base 103). MNIST-1D
 the pilots above used seed 0).
 """
 
-from ..claims import Amendment, Claim, Expect
+from ..evidence.claims import Amendment, Claim, Expect
 
 SECTION = "schedules"
 GERON = "Geron, Hands-On ML, ch. 11 (Learning Rate Scheduling)"

@@ -19,7 +19,7 @@ Pilot numbers (pilot seeds, seed base 0, 3-4 seeds), which fixed the design:
   the normal net's accuracy up to 90-95%.
 """
 
-from ..claims import Amendment, Claim
+from ..evidence.claims import Amendment, Claim
 
 SECTION = "sparsity"
 GERON = "Geron, Hands-On ML, ch. 11 (exercise 6: three ways to produce a sparse model)"

@@ -48,7 +48,7 @@ epoch count on every seed). It first read "several times" as at least 2x, a read
 (amended, see the claim).
 """
 
-from ..claims import Amendment, Claim, Expect
+from ..evidence.claims import Amendment, Claim, Expect
 
 SECTION = "transfer"
 GERON = "Geron, Hands-On ML, ch. 11 (Reusing Pretrained Layers; exercise 9 / seed 001, the 0-4 -> 5-9 exercise)"

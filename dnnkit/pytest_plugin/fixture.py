@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..claimrun import ClaimRun
+from ..evidence.claimrun import ClaimRun
 
 __all__ = ["ClaimRun"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..devices import resolve_device as _resolve_device
+from ..evidence.devices import resolve_device as _resolve_device
 
 
 def workers_option(config: pytest.Config) -> int | None:
@@ -31,7 +31,7 @@ def resolve_ensemble_workers(config: pytest.Config, device: str) -> int:
     if (not serial or device != "cpu" or config.getoption("--torch-threads") != 1
             or "fork" not in multiprocessing.get_all_start_methods()):
         return 1
-    from ..provenance import usable_cores
+    from ..evidence.provenance import usable_cores
 
     return usable_cores()
 

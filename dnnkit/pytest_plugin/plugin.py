@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ..claims import Claim, Declarations, unknown_claim_message
+from ..evidence.claims import Claim, Declarations, unknown_claim_message
 from .fixture import ClaimRun
 from .options import resolve_device, resolve_ensemble_workers
 from .options import workers_option as _workers_option

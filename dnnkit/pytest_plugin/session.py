@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from .. import stats
+from ..evidence import stats
+from ..evidence.provenance import machine
 from ..plots import plots_or_hint
-from ..provenance import machine
 from ..results.progress import progress_line
 from ..results.storage import write_results
 from ..results.table import print_claims

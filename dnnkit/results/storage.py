@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..checkpoints import atomic_write_text
+from ..train.checkpoints import atomic_write_text
 from .markdown import markdown
 
 SCHEMA = 1

@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 # name -> (module, one line for --list); modules are imported only when their recipe runs.
 RECIPES: dict[str, tuple[str, str]] = {
-    "mnist-0-4": ("dnnkit.exercises.mnist_0_4",
+    "mnist-0-4": ("dnnkit.studies.exercises.mnist_0_4",
                   "exercise 8 (files 000/001): 5x100 ELU He + Adam on digits 0-4; CV tuning; + BN; + dropout"),
-    "mnist-5-9-transfer": ("dnnkit.exercises.mnist_5_9_transfer",
+    "mnist-5-9-transfer": ("dnnkit.studies.exercises.mnist_5_9_transfer",
                            "exercise 9 (files 000/001): reuse the 0-4 net for 5-9 with 100 images per digit"),
-    "cifar10-deep": ("dnnkit.exercises.cifar10_deep",
+    "cifar10-deep": ("dnnkit.studies.exercises.cifar10_deep",
                      "exercise 8 a-f (file 004): 20x100 ELU/Nadam, + BN, SELU, alpha + MC dropout, 1cycle"),
 }
 

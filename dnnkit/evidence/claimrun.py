@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..train.experiment import ArmRuns, train_arm
+from ..train.training import FitResult, fit
 from . import stats
 from .claims import Claim
-from .experiment import ArmRuns, train_arm
 from .provenance import json_safe
 from .seeds import RunSeeds, derive_seed, run_seeds
-from .training import FitResult, fit
 
 
 def _timing(a, b, o: Mapping[str, Any]) -> stats.Decision:

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from ..data import Split, cifar10_split, load_mnist1d
-from ..lr_finder import find_lr
-from ..mc_dropout import mc_dropout_predict
-from ..models import MLPConfig, build_mlp
-from ..optimizers import make_optimizer
-from ..schedules import one_cycle
-from ..training import FitConfig, evaluate
+from ...data import Split, cifar10_split, load_mnist1d
+from ...nn.mc_dropout import mc_dropout_predict
+from ...nn.models import MLPConfig, build_mlp
+from ...optim.lr_finder import find_lr
+from ...optim.optimizers import make_optimizer
+from ...optim.schedules import one_cycle
+from ...train.training import FitConfig, evaluate
 from .common import (
     Options,
     Report,

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..evidence.seeds import RunSeeds
+from ..nn.models import MLPConfig, build_mlp
 from . import ensemble
-from .models import MLPConfig, build_mlp
-from .seeds import RunSeeds
 from .training import FitConfig, FitResult, fit
 
 TRAIN_MODES = ("auto", "ensemble", "sequential")

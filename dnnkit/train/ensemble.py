@@ -47,10 +47,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..evidence.seeds import RunSeeds
+from ..nn.models import MLP, MLPConfig, build_mlp
+from ..nn.regularization import MaxNorm, Penalty, layer_weights
 from .epochs import EpochBook
-from .models import MLP, MLPConfig, build_mlp
-from .regularization import MaxNorm, Penalty, layer_weights
-from .seeds import RunSeeds
 from .training import FitConfig, FitResult, epoch_permutation
 
 ELEMENTWISE_OPTIMIZERS = frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam",
@@ -399,7 +399,7 @@ def _make_optimizer(params: list[nn.Parameter], fit_config: FitConfig, exact: bo
     """The optimizer `fit` builds, over the stacked tensors. Its default implementation keeps every update bitwise
     the sequential one; exact=False picks torch's fused kernel where there is one (one pass instead of ~7 over the
     stacked tensors; it rounds differently, so members then match their runs to float tolerance only)."""
-    from .optimizers import make_optimizer
+    from ..optim.optimizers import make_optimizer
 
     hyper = dict(fit_config.optimizer_params)
     if not exact and fit_config.optimizer in _FUSED and not {"fused", "foreach"} & set(hyper):
@@ -417,7 +417,7 @@ def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequenc
     exact=False trades bitwise equality for a fused optimizer kernel (see _make_optimizer). workers > 1 (CPU only)
     trains the members as that many sub-ensembles in parallel processes (see _fit_in_processes).
     """
-    from .data import check_features, check_labels
+    from ..data import check_features, check_labels
 
     device = split.X_train.device
     reason = unsupported_reason(config, fit_config, device)

@@ -193,7 +193,7 @@ def unknown_claim_message(claim_id: object, known: Iterable[str]) -> str:
 
 def registry() -> dict[str, Claim]:
     """dnnkit's own catalog by id (the chapter's claims, `dnnkit.catalog.CLAIMS`)."""
-    from .catalog import CLAIMS
+    from ..catalog import CLAIMS
 
     declared = Declarations()
     declared.add_all(CLAIMS, "dnnkit.catalog")

@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import Split, check_features, n_per_class
-from .models import MLP, MLPConfig, build_mlp, init_weights
-from .optimizers import make_optimizer
-from .seeds import RunSeeds, derive_seed
-from .training import FitConfig, epoch_permutation
+from ..data import Split, check_features, n_per_class
+from ..evidence.seeds import RunSeeds, derive_seed
+from ..nn.models import MLP, MLPConfig, build_mlp, init_weights
+from ..optim.optimizers import make_optimizer
+from ..train.training import FitConfig, epoch_permutation
 from .transfer import (
     ExerciseData,
     TransferRun,

@@ -20,11 +20,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..evidence.seeds import RunSeeds, derive_seed
+from ..optim.optimizers import make_optimizer
 from .checkpoints import load_checkpoint, save_checkpoint
 from .epochs import HIGHER_IS_BETTER, EpochBook, EpochRules
 from .epochs import reached_target as reached_target  # re-exported: training.reached_target stays importable
-from .optimizers import make_optimizer
-from .seeds import RunSeeds, derive_seed
 
 
 @dataclass
@@ -152,7 +152,7 @@ def epoch_permutation(n: int, data_seed: int, epoch: int) -> torch.Tensor:
 def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = None, *,
         resume_from: str | Path | None = None) -> FitResult:
     """Train `model` on split.X_train/y_train, evaluating on split.X_val/y_val after each epoch."""
-    from .data import check_features, check_labels
+    from ..data import check_features, check_labels
 
     X, y = split.X_train, split.y_train
     check_features(X, "X_train")

@@ -23,11 +23,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from .checkpoints import load_checkpoint, save_checkpoint
-from .data import Split, check_labels, load_digits, mnist_split, n_per_class, standardize, subset_labels
-from .models import MLP, MLPConfig, build_mlp, init_weights
-from .seeds import RunSeeds
-from .training import FitConfig, FitResult, fit
+from ..data import Split, check_labels, load_digits, mnist_split, n_per_class, standardize, subset_labels
+from ..evidence.seeds import RunSeeds
+from ..nn.models import MLP, MLPConfig, build_mlp, init_weights
+from ..train.checkpoints import load_checkpoint, save_checkpoint
+from ..train.training import FitConfig, FitResult, fit
 
 # ------------------------------------------------------------------------------------------------ reuse
 

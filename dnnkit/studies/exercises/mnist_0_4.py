@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, replace
 
 import torch
 
-from ..checkpoints import load_checkpoint, save_checkpoint
-from ..data import Split, load_digits, mnist_split
-from ..models import MLP, MLPConfig, build_mlp
-from ..training import FitConfig
+from ...data import Split, load_digits, mnist_split
+from ...nn.models import MLP, MLPConfig, build_mlp
+from ...train.checkpoints import load_checkpoint, save_checkpoint
+from ...train.training import FitConfig
 from .common import (
     Options,
     Report,

@@ -22,18 +22,18 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .. import stats
-from ..checkpoints import atomic_write_text
-from ..claimrun import RunContext
-from ..data import Split, standardize, subset_labels
-from ..devices import DEVICES as DEVICES  # the --device choices, for the command line
-from ..devices import check_device, resolve_device
-from ..plots import have_matplotlib, new_figure, save_png
-from ..provenance import json_safe, machine
-from ..results.records import effect_text
-from ..seeds import RunSeeds
-from ..training import FitConfig, FitResult, epoch_permutation, fit
-from ..training import evaluate as evaluate_split
+from ...data import Split, standardize, subset_labels
+from ...evidence import stats
+from ...evidence.claimrun import RunContext
+from ...evidence.devices import DEVICES as DEVICES  # the --device choices, for the command line
+from ...evidence.devices import check_device, resolve_device
+from ...evidence.provenance import json_safe, machine
+from ...evidence.seeds import RunSeeds
+from ...plots import have_matplotlib, new_figure, save_png
+from ...results.records import effect_text
+from ...train.checkpoints import atomic_write_text
+from ...train.training import FitConfig, FitResult, epoch_permutation, fit
+from ...train.training import evaluate as evaluate_split
 
 PROFILES = ("quick", "full")
 # The evidence seeds' role; every decision's permutation tests use seed 0 (the published numbers were decided so).

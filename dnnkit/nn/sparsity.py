@@ -15,8 +15,8 @@ import pandas as pd
 import torch
 from torch import nn
 
+from ..train.training import evaluate
 from .regularization import layer_weights
-from .training import evaluate
 
 SCOPES = ("global", "layer")
 

@@ -18,10 +18,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..results import storage, table
+from ..results.merge import STABLE_AT
+from ..results.merge import merge_bases as merge
 from .claims import EVIDENCE_BASES
-from .results import storage, table
-from .results.merge import STABLE_AT
-from .results.merge import merge_bases as merge
 
 BASES_DIR = "bases"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from ..data import check_labels
-from ..seeds import RunSeeds
+from ...data import check_labels
+from ...evidence.seeds import RunSeeds
 from ..transfer import run_exercise
 from .common import Options, Report, Step, StepRun, run_steps
 
