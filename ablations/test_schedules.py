@@ -14,8 +14,8 @@ from dnnkit import data
 from dnnkit.data import Split
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.optim import schedules
-from dnnkit.optim.lr_finder import find_lr
 from dnnkit.train.experiment import ArmRuns, replace_fit, train_arm
+from dnnkit.train.lr_finder import find_lr
 from dnnkit.train.training import FitConfig
 from dnnkit.train.training import fit as train
 

@@ -13,8 +13,8 @@ import functools
 import numpy as np
 import pytest
 
-from dnnkit.evidence.seeds import RunSeeds, run_seeds
 from dnnkit.evidence.timing import ratio_summary
+from dnnkit.seeds import RunSeeds, run_seeds
 from dnnkit.studies.pretraining import PretrainingConfig, PretrainingRuns, run_pretraining
 from dnnkit.studies.transfer import (
     EXERCISE_ID,

@@ -32,9 +32,9 @@ import torch.nn.functional as F  # noqa: E402
 
 from dnnkit import data  # noqa: E402
 from dnnkit.evidence.provenance import machine, usable_cores  # noqa: E402
-from dnnkit.evidence.seeds import run_seeds  # noqa: E402
 from dnnkit.evidence.timing import interleaved_rounds, ratio_summary  # noqa: E402
 from dnnkit.nn.models import MLPConfig, build_mlp  # noqa: E402
+from dnnkit.seeds import run_seeds  # noqa: E402
 from dnnkit.train.ensemble import fit_ensemble  # noqa: E402
 from dnnkit.train.experiment import train_arm  # noqa: E402
 from dnnkit.train.training import FitConfig, fit  # noqa: E402

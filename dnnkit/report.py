@@ -393,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The `dnnkit` command (see the module docstring); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["stability"]:
-        from .evidence import stability
+        from . import stability
 
         return stability.main(argv[1:])
     parser = _parser()

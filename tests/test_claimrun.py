@@ -15,10 +15,10 @@ from dnnkit.evidence import stats
 from dnnkit.evidence.claimrun import ClaimRun, RunContext, decide_kind
 from dnnkit.evidence.claims import Claim
 from dnnkit.evidence.devices import resolve_device
-from dnnkit.evidence.seeds import run_seeds
 from dnnkit.evidence.timing import interleaved_rounds
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.pytest_plugin.storage import runs_frame
+from dnnkit.seeds import run_seeds
 from dnnkit.train.experiment import ArmRuns, train_arm
 from dnnkit.train.training import FitConfig, fit
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from dnnkit.data import Split
-from dnnkit.evidence.seeds import run_seeds
 from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.seeds import run_seeds
 from dnnkit.train import clipping as C
 from dnnkit.train.training import FitConfig, fit
 

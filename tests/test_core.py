@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dnnkit import data as D
-from dnnkit.evidence import seeds as S
+from dnnkit import seeds as S
 from dnnkit.nn import activations as A
 from dnnkit.nn import diagnostics as G
 from dnnkit.nn import initializers as I
@@ -342,7 +342,7 @@ def test_derive_seed_properties():
 
 
 def test_derive_seed_is_not_salted_per_process():
-    code = "from dnnkit.evidence.seeds import derive_seed; print(derive_seed(3, 'claim', 'role', 2, 'data'))"
+    code = "from dnnkit.seeds import derive_seed; print(derive_seed(3, 'claim', 'role', 2, 'data'))"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert int(out.stdout.strip()) == S.derive_seed(3, "claim", "role", 2, "data")

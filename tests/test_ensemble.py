@@ -14,11 +14,11 @@ import torch
 from torch import nn
 
 from dnnkit import data as D
-from dnnkit.evidence.seeds import run_seeds
 from dnnkit.nn.diagnostics import dead_units
 from dnnkit.nn.models import MLP, MLPConfig, build_mlp
 from dnnkit.nn.regularization import max_norm, penalty
 from dnnkit.optim import schedules
+from dnnkit.seeds import run_seeds
 from dnnkit.train import ensemble as ENS
 from dnnkit.train import experiment as E
 from dnnkit.train.training import FitConfig, fit

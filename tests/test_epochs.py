@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from dnnkit import data as D
-from dnnkit.evidence.seeds import run_seeds
 from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.seeds import run_seeds
 from dnnkit.train import ensemble as ENS
 from dnnkit.train.epochs import EpochBook, EpochRules
 from dnnkit.train.training import HIGHER_IS_BETTER, FitConfig, fit, reached_target

@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from dnnkit.data import load_digits, n_per_class
-from dnnkit.evidence.seeds import run_seeds
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.plots import have_matplotlib
+from dnnkit.seeds import run_seeds
 from dnnkit.studies.exercises import RECIPES, cifar10_deep, common, mnist_0_4, mnist_5_9_transfer
 from dnnkit.studies.exercises.__main__ import main
 from dnnkit.train.training import FitConfig, fit

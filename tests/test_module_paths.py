@@ -24,7 +24,7 @@ MOVED = {
     "dnnkit.regularization": "dnnkit.nn.regularization",
     "dnnkit.sparsity": "dnnkit.nn.sparsity",
     "dnnkit.ftrl": "dnnkit.optim.ftrl",
-    "dnnkit.lr_finder": "dnnkit.optim.lr_finder",
+    "dnnkit.lr_finder": "dnnkit.train.lr_finder",
     "dnnkit.optimizers": "dnnkit.optim.optimizers",
     "dnnkit.quadratic": "dnnkit.optim.quadratic",
     "dnnkit.schedules": "dnnkit.optim.schedules",
@@ -39,8 +39,6 @@ MOVED = {
     "dnnkit.devices": "dnnkit.evidence.devices",
     "dnnkit.provenance": "dnnkit.evidence.provenance",
     "dnnkit.regression": "dnnkit.evidence.regression",
-    "dnnkit.seeds": "dnnkit.evidence.seeds",
-    "dnnkit.stability": "dnnkit.evidence.stability",
     "dnnkit.stats": "dnnkit.evidence.stats",
     "dnnkit.timing": "dnnkit.evidence.timing",
     "dnnkit.pretraining": "dnnkit.studies.pretraining",
@@ -55,7 +53,7 @@ MOVED = {
 
 # Paths that did not move.
 STAYED = [
-    "dnnkit", "dnnkit.data", "dnnkit.plots", "dnnkit.report",
+    "dnnkit", "dnnkit.data", "dnnkit.seeds", "dnnkit.stability", "dnnkit.plots", "dnnkit.report",
     "dnnkit.catalog", "dnnkit.catalog.activations", "dnnkit.catalog.batch_norm", "dnnkit.catalog.gradient_clipping",
     "dnnkit.catalog.initialization", "dnnkit.catalog.optimizers", "dnnkit.catalog.regularization",
     "dnnkit.catalog.schedules", "dnnkit.catalog.sparsity", "dnnkit.catalog.transfer",

@@ -12,9 +12,9 @@ from dnnkit import data
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.optim import schedules
 from dnnkit.optim.ftrl import Ftrl
-from dnnkit.optim.lr_finder import find_lr
 from dnnkit.optim.optimizers import make_optimizer
 from dnnkit.optim.quadratic import Bowl, run_optimizer, sign_changes, steps_to_tolerance
+from dnnkit.train.lr_finder import find_lr
 from dnnkit.train.training import FitConfig, fit
 
 # ------------------------------------------------------------------------------------------------ FTRL

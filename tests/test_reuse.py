@@ -12,8 +12,8 @@ import torch
 from sklearn import datasets as skdatasets
 
 from dnnkit import data as D
-from dnnkit.evidence.seeds import run_seeds
 from dnnkit.nn.models import MLPConfig, build_mlp
+from dnnkit.seeds import run_seeds
 from dnnkit.studies import pretraining as P
 from dnnkit.studies import transfer as X
 from dnnkit.train.training import FitConfig, fit

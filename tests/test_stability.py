@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dnnkit.evidence import stability
+from dnnkit import stability
 from dnnkit.results import storage
 
 META = {"dnnkit": "0.1.0", "profile": "quick", "seed_base": 0}

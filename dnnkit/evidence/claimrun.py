@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..seeds import RunSeeds, derive_seed, run_seeds
 from ..train.experiment import ArmRuns, train_arm
 from ..train.training import FitResult, fit
 from . import stats
 from .claims import Claim
 from .provenance import json_safe
-from .seeds import RunSeeds, derive_seed, run_seeds
 
 
 def _timing(a, b, o: Mapping[str, Any]) -> stats.Decision:

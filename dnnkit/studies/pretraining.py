@@ -18,9 +18,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import Split, check_features, n_per_class
-from ..evidence.seeds import RunSeeds, derive_seed
 from ..nn.models import MLP, MLPConfig, build_mlp, init_weights
 from ..optim.optimizers import make_optimizer
+from ..seeds import RunSeeds, derive_seed
 from ..train.training import FitConfig, epoch_permutation
 from .transfer import (
     ExerciseData,

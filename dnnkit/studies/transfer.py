@@ -24,8 +24,8 @@ import torch
 from torch import nn
 
 from ..data import Split, check_labels, load_digits, mnist_split, n_per_class, standardize, subset_labels
-from ..evidence.seeds import RunSeeds
 from ..nn.models import MLP, MLPConfig, build_mlp, init_weights
+from ..seeds import RunSeeds
 from ..train.checkpoints import load_checkpoint, save_checkpoint
 from ..train.training import FitConfig, FitResult, fit
 

@@ -47,9 +47,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..evidence.seeds import RunSeeds
 from ..nn.models import MLP, MLPConfig, build_mlp
 from ..nn.regularization import MaxNorm, Penalty, layer_weights
+from ..seeds import RunSeeds
 from .epochs import EpochBook
 from .training import FitConfig, FitResult, epoch_permutation
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..evidence.seeds import RunSeeds
 from ..nn.models import MLPConfig, build_mlp
+from ..seeds import RunSeeds
 from . import ensemble
 from .training import FitConfig, FitResult, fit
 

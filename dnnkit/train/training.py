@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..evidence.seeds import RunSeeds, derive_seed
 from ..optim.optimizers import make_optimizer
+from ..seeds import RunSeeds, derive_seed
 from .checkpoints import load_checkpoint, save_checkpoint
 from .epochs import HIGHER_IS_BETTER, EpochBook, EpochRules
 from .epochs import reached_target as reached_target  # re-exported: training.reached_target stays importable

@@ -25,9 +25,9 @@ import torch
 from ...data import Split, cifar10_split, load_mnist1d
 from ...nn.mc_dropout import mc_dropout_predict
 from ...nn.models import MLPConfig, build_mlp
-from ...optim.lr_finder import find_lr
 from ...optim.optimizers import make_optimizer
 from ...optim.schedules import one_cycle
+from ...train.lr_finder import find_lr
 from ...train.training import FitConfig, evaluate
 from .common import (
     Options,

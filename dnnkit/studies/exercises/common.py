@@ -28,9 +28,9 @@ from ...evidence.claimrun import RunContext
 from ...evidence.devices import DEVICES as DEVICES  # the --device choices, for the command line
 from ...evidence.devices import check_device, resolve_device
 from ...evidence.provenance import json_safe, machine
-from ...evidence.seeds import RunSeeds
 from ...plots import have_matplotlib, new_figure, save_png
 from ...results.records import effect_text
+from ...seeds import RunSeeds
 from ...train.checkpoints import atomic_write_text
 from ...train.training import FitConfig, FitResult, epoch_permutation, fit
 from ...train.training import evaluate as evaluate_split

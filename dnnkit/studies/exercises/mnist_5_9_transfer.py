@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 
 from ...data import check_labels
-from ...evidence.seeds import RunSeeds
+from ...seeds import RunSeeds
 from ..transfer import run_exercise
 from .common import Options, Report, Step, StepRun, run_steps
 

@@ -18,10 +18,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..results import storage, table
-from ..results.merge import STABLE_AT
-from ..results.merge import merge_bases as merge
-from .claims import EVIDENCE_BASES
+from .evidence.claims import EVIDENCE_BASES
+from .results import storage, table
+from .results.merge import STABLE_AT
+from .results.merge import merge_bases as merge
 
 BASES_DIR = "bases"
 
@@ -92,7 +92,7 @@ def _reusable(out: Path, commit: str | None, tests: Sequence[str] | None = None)
 
 
 def _commit() -> str | None:
-    from .provenance import machine
+    from .evidence.provenance import machine
 
     return machine("cpu", Path.cwd()).get("git_commit")
 

@@ -19,9 +19,9 @@ import pandas as pd
 import torch.nn.functional as F
 from torch import nn
 
-from ..evidence.seeds import RunSeeds
-from ..train.training import epoch_permutation
-from .optimizers import make_optimizer
+from ..optim.optimizers import make_optimizer
+from ..seeds import RunSeeds
+from .training import epoch_permutation
 
 
 @dataclass
