@@ -1,13 +1,19 @@
-"""The plugin's options resolved from a pytest config (device, ensemble workers); usage errors as pytest's.
+"""The plugin's options checked and resolved from a pytest config (device, ensemble workers, results and data
+dirs); usage errors as pytest's, raised before the first test runs.
 
 Apart from plugin.py so that the session module reads them without importing the hooks (no plugin <-> session
 cycle)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from ..evidence.devices import resolve_device as _resolve_device
+from ..train.checkpoints import temp_prefix
 
 
 def workers_option(config: pytest.Config) -> int | None:
@@ -42,3 +48,61 @@ def resolve_device(config: pytest.Config) -> str:
         return _resolve_device(config.getoption("--device", default="auto"))
     except ValueError as err:
         raise pytest.UsageError(str(err)) from None
+
+
+def _usable_results_dir(value: str) -> str | None:
+    """Why `value` cannot take the result files, or None: the folder is created (with missing parents), a probe
+    file written and removed, and whatever the check created removed again, so a refused run writes nothing."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        return "it is a file, not a directory"
+    created = [p for p in (path, *path.parents) if not p.exists()]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=temp_prefix("probe"))
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        return err.strerror or str(err)
+    finally:
+        for folder in created:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+    return None
+
+
+def check_options(config: pytest.Config) -> list[str]:
+    """Every dnnkit option checked before the first test runs: a UsageError naming the value and what is allowed.
+
+    Returns warnings (options given but unused). The results dir is probed on the controller only (xdist workers
+    write no files)."""
+    threads = config.getoption("--torch-threads")
+    if threads < 1:
+        raise pytest.UsageError(f"--torch-threads {threads} is not allowed: give an integer >= 1")
+    seeds = config.getoption("--seeds")
+    if seeds is not None and seeds < 2:
+        raise pytest.UsageError(f"--seeds {seeds} is not allowed: a verdict needs at least 2 seeds per arm")
+    seed_base = config.getoption("--seed-base")
+    if seed_base < 0:
+        raise pytest.UsageError(f"--seed-base {seed_base} is not allowed: give an integer >= 0")
+    workers_option(config)
+    resolve_device(config)
+    warnings = []
+    data_dir = config.getoption("--data-dir")
+    if data_dir is not None:
+        if not Path(data_dir).is_dir():
+            what = "is not a directory" if Path(data_dir).exists() else "does not exist"
+            raise pytest.UsageError(f"--data-dir {data_dir} {what}: give the directory that holds the MNIST (IDX) / "
+                                    "CIFAR-10 (python batches) files")
+        if config.getoption("--profile") == "quick":
+            warnings.append(f"--data-dir {data_dir} is unused: the quick profile trains on the offline stand-ins "
+                            "(real data is read with --profile full)")
+    results_dir = config.getoption("--results-dir")
+    if results_dir is not None and not hasattr(config, "workerinput"):
+        reason = _usable_results_dir(results_dir)
+        if reason is not None:
+            raise pytest.UsageError(f"--results-dir {results_dir} is not usable ({reason}): give a writable "
+                                    "directory (created if missing)")
+    return warnings

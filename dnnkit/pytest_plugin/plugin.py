@@ -11,7 +11,7 @@ import pytest
 
 from ..evidence.claims import Claim, Declarations, unknown_claim_message
 from .fixture import ClaimRun
-from .options import resolve_device, resolve_ensemble_workers
+from .options import check_options, resolve_device, resolve_ensemble_workers
 from .options import workers_option as _workers_option
 from .session import EVIDENCE_KEY, ClaimSession
 
@@ -50,15 +50,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # The data fixtures (digits, mnist1d, ...) are the plugin's, so a user's repository gets them too.
     config.pluginmanager.register(datasets, "dnnkit-datasets")
+    # Every option checked first: a bad one stops the run here, not after every claim (or as an INTERNALERROR).
+    for warning in check_options(config):
+        if not hasattr(config, "workerinput"):
+            config.issue_config_time_warning(pytest.PytestConfigWarning(warning), stacklevel=2)
     threads = config.getoption("--torch-threads")
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     os.environ.setdefault("MKL_NUM_THREADS", str(threads))
     import torch
 
     torch.set_num_threads(threads)
-    seeds = config.getoption("--seeds")
-    if seeds is not None and seeds < 2:
-        raise pytest.UsageError(f"--seeds {seeds} is not allowed: a verdict needs at least 2 seeds per arm")
     workers = _workers_option(config)
     if workers is not None and workers > 1 and threads != 1:
         raise pytest.UsageError(f"--ensemble-workers {workers} needs --torch-threads 1 (got {threads}): each "

@@ -1,17 +1,26 @@
-"""Result files, written once by the controller and atomically: claims.json, claims.md and the long runs table."""
+"""Result files, written once by the controller as one set: claims.json, claims.md and the long runs table.
+
+claims.json is the set's manifest: it carries the sha256 of its siblings and is moved in last, so a write killed
+half-way leaves either the complete new set or an old claims.json whose hashes name the sibling that changed."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from ..train.checkpoints import atomic_write_text
+from ..train.checkpoints import remove_stale_temps, temp_prefix
 from .markdown import markdown
 
 SCHEMA = 1
+MANIFEST = "claims.json"
+SIBLINGS = ("claims.md", "runs.csv")  # the files claims.json may list under "files"
 
 
 def runs_frame(records: list[dict]) -> pd.DataFrame:
@@ -30,29 +39,112 @@ def runs_frame(records: list[dict]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def write_claims(results_dir: str | Path, records: list[dict], meta: dict) -> None:
-    """claims.json (records without per-epoch history) and claims.md; each file atomic."""
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the renames durable (where the platform lets a directory be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _kept_runs_csv(out: Path) -> dict[str, str]:
+    """The hash of an existing runs.csv that the current manifest vouches for, so a set rewritten without its runs
+    table (write_claims) still lists it; {} when there is none or it does not match."""
+    try:
+        digest = json.loads((out / MANIFEST).read_text()).get("files", {}).get("runs.csv")
+        return {"runs.csv": digest} if digest == _sha256((out / "runs.csv").read_bytes()) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def write_set(results_dir: str | Path, payload: dict, siblings: dict[str, str]) -> None:
+    """Write `siblings` (name -> text) and claims.json (`payload` plus their sha256 under "files") as one set.
+
+    All files go to a fresh temp folder inside results_dir (same filesystem), then are moved in with os.replace,
+    claims.json last. Orphan temps of killed earlier writers are removed first; none of this write's is left."""
     out = Path(results_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out)
+    encoded = {name: text.encode("utf-8") for name, text in siblings.items()}
+    files = {**_kept_runs_csv(out), **{name: _sha256(data) for name, data in encoded.items()}}
+    manifest = {**payload, "files": dict(sorted(files.items()))}
+    encoded[MANIFEST] = (json.dumps(manifest, indent=1, allow_nan=False) + "\n").encode("utf-8")
+    tmp = Path(tempfile.mkdtemp(dir=out, prefix=temp_prefix("set")))
+    try:
+        for name, data in encoded.items():
+            _write_synced(tmp / name, data)
+        for name in [*siblings, MANIFEST]:  # the manifest last: before it moves, the old one flags the mix
+            os.replace(tmp / name, out / name)
+        _fsync_dir(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_claims(results_dir: str | Path, records: list[dict], meta: dict, *, runs_csv: str | None = None) -> None:
+    """claims.json (records without per-epoch history) and claims.md, plus `runs_csv` when given, as one set."""
     slim = [{k: v for k, v in r.items() if k != "history"} for r in records]
-    payload = {"schema": SCHEMA, "meta": meta, "claims": slim}
-    atomic_write_text(out / "claims.json", json.dumps(payload, indent=1, allow_nan=False) + "\n")
-    atomic_write_text(out / "claims.md", markdown(records, meta) + "\n")
+    siblings = {"claims.md": markdown(records, meta) + "\n"}
+    if runs_csv is not None:
+        siblings["runs.csv"] = runs_csv
+    write_set(results_dir, {"schema": SCHEMA, "meta": meta, "claims": slim}, siblings)
 
 
-def write_results(results_dir: str | Path, records: list[dict], meta: dict) -> None:
-    """claims.json, claims.md and runs.csv; each file atomic."""
-    out = Path(results_dir)
-    write_claims(out, records, meta)
+def runs_csv_text(records: list[dict], meta: dict) -> str:
+    """runs.csv: the long table with the run's provenance columns."""
     frame = runs_frame(records)
     for key in ("dnnkit", "torch", "python", "device", "git_commit", "profile", "seed_base"):
         frame[key] = meta.get(key)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
-    atomic_write_text(out / "runs.csv", buffer.getvalue())
+    return buffer.getvalue()
 
 
-def load_results(path: str | Path) -> dict:
-    """Read a claims.json (a directory or the file itself); ValueError if it is not a dnnkit result set."""
+def write_results(results_dir: str | Path, records: list[dict], meta: dict) -> None:
+    """claims.json, claims.md and runs.csv, as one set (write_set)."""
+    write_claims(results_dir, records, meta, runs_csv=runs_csv_text(records, meta))
+
+
+def check_manifest(claims_json: Path, payload: dict) -> None:
+    """ValueError naming the sibling whose sha256 differs from the one claims.json lists (a write killed between
+    its renames, or a file changed by hand). A listed file that is absent (a clone without runs.csv) is fine."""
+    files = payload.get("files", {})
+    if not isinstance(files, dict) or not set(files) <= set(SIBLINGS):
+        raise ValueError(f"{str(claims_json)!r}: 'files' must map {' / '.join(SIBLINGS)} to sha256 hashes, "
+                         f"got {files!r}")
+    for name, digest in files.items():
+        sibling = claims_json.parent / name
+        try:
+            data = sibling.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            raise ValueError(f"cannot read {str(sibling)!r} of the result set: {err}") from None
+        if _sha256(data) != digest:
+            raise ValueError(f"result set {str(claims_json.parent)!r} is mixed: {name} does not match claims.json "
+                             f"(sha256 {_sha256(data)[:12]}, claims.json lists {str(digest)[:12]}); a write was "
+                             "interrupted or the file was changed: rerun to write the set again")
+
+
+def load_results(path: str | Path, verify: bool = True) -> dict:
+    """Read a claims.json (a directory or the file itself); ValueError if it is not a dnnkit result set, or (verify)
+    if a sibling it lists differs from its hash."""
     path = Path(path)
     if path.is_dir():
         path = path / "claims.json"
@@ -62,4 +154,6 @@ def load_results(path: str | Path) -> dict:
         raise ValueError(f"cannot read dnnkit results from {str(path)!r}: {err}") from None
     if not isinstance(payload, dict) or payload.get("schema") != SCHEMA or "claims" not in payload:
         raise ValueError(f"{str(path)!r} is not a dnnkit result set of schema {SCHEMA}")
+    if verify and "files" in payload:
+        check_manifest(path, payload)
     return payload

@@ -3,18 +3,74 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
+TEMP_PREFIX = ".tmp-"
+STALE_AFTER_S = 15 * 60  # no write takes this long: an older temp is an orphan whatever its name says
+
+
+def temp_prefix(name: str) -> str:
+    """`.tmp-NAME-PID-`: the writer's pid in the name lets a later write tell an orphan from a live writer's temp."""
+    return f"{TEMP_PREFIX}{name}-{os.getpid()}-"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: the pid exists under another user
+        return True
+    return True
+
+
+def remove_stale_temps(directory: str | Path) -> list[Path]:
+    """Remove the `.tmp-*` files and folders a killed writer left in `directory`; return what was removed.
+
+    Stale: the pid in the name (see temp_prefix) is not a live process, or the temp is older than STALE_AFTER_S
+    (names without a pid, from older versions). This process's own temps are never touched."""
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not entry.name.startswith(TEMP_PREFIX):
+            continue
+        parts = entry.name.rsplit("-", 2)  # mkstemp's random tail has no '-'
+        pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+        if pid == os.getpid():
+            continue
+        try:
+            old = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S
+            if not ((pid is not None and not _pid_alive(pid)) or old):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except FileNotFoundError:  # another writer cleaned it first
+            continue
+        except OSError:  # not ours to remove (permissions): leave it
+            continue
+        removed.append(Path(entry.path))
+    return removed
+
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temp file in the target directory, fsync, rename: readers never see half a file."""
+    """Write to a temp file in the target directory, fsync, rename: readers never see half a file. Orphan temps of
+    killed earlier writers in that directory are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}-")
+    remove_stale_temps(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name))
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
