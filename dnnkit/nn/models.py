@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from .activations import make_activation
+from .fields import check_bool, check_mapping, is_int, is_number
 from .initializers import get_initializer
 
 BN_POSITIONS = (None, "before", "after")
@@ -51,25 +52,36 @@ class MLPConfig:
     def __post_init__(self) -> None:
         for key in ("n_inputs", "n_outputs", "depth", "width"):
             value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"MLPConfig.{key}={value!r} is not allowed; it must be a positive integer")
+            if not is_int(value) or value <= 0:
+                raise ValueError(f"MLPConfig.{key}={value!r} is not allowed; it must be a positive integer (not a bool)")
         if self.batch_norm not in BN_POSITIONS:
             raise ValueError(f"MLPConfig.batch_norm={self.batch_norm!r}; allowed: None, 'before', 'after'")
-        if not isinstance(self.input_batch_norm, bool):
-            raise ValueError(f"MLPConfig.input_batch_norm={self.input_batch_norm!r}; allowed: True, False")
-        if (isinstance(self.bn_momentum, bool) or not isinstance(self.bn_momentum, (int, float))
-                or not 0 < self.bn_momentum <= 1):
+        for key in ("input_batch_norm", "alpha_dropout"):
+            check_bool("MLPConfig", key, getattr(self, key))
+        if not (is_number(self.bn_momentum) and 0 < self.bn_momentum <= 1):
             raise ValueError(f"MLPConfig.bn_momentum={self.bn_momentum!r}; allowed: 0 < bn_momentum <= 1")
+        self._check_dropout()
+        # Fail at config time, not deep inside a training run; each message says which field it is about.
+        for key, build in (("activation", lambda: make_activation(self.activation, **self.activation_params)),
+                           ("weight_init", lambda: get_initializer(self.weight_init, **self.weight_init_params)),
+                           ("bias_init", lambda: get_initializer(self.bias_init, **self.bias_init_params))):
+            check_mapping("MLPConfig", f"{key}_params", getattr(self, f"{key}_params"))
+            try:
+                build()
+            except ValueError as err:
+                raise ValueError(f"MLPConfig.{key}: {err}") from None
+
+    def _check_dropout(self) -> None:
+        """One rate or one per hidden layer, each a number (not a bool or a string) in [0, 1)."""
+        given = self.dropout if isinstance(self.dropout, (tuple, list)) else (self.dropout,)
+        for key, rates in (("dropout", given), ("input_dropout", (self.input_dropout,))):
+            for rate in rates:
+                if not (is_number(rate) and 0 <= rate < 1):
+                    raise ValueError(f"MLPConfig.{key}: dropout rate {rate!r} is not allowed; rates must lie in "
+                                     "[0, 1) (numbers, not bools or strings)")
         rates = self.dropout_rates()
         if len(rates) != self.depth:
             raise ValueError(f"MLPConfig.dropout has {len(rates)} rates for depth {self.depth}; give one per hidden layer")
-        for rate in (*rates, self.input_dropout):
-            if not 0 <= rate < 1:
-                raise ValueError(f"dropout rate {rate!r} is not allowed; rates must lie in [0, 1)")
-        # Fail at config time, not deep inside a training run.
-        make_activation(self.activation, **self.activation_params)
-        get_initializer(self.weight_init, **self.weight_init_params)
-        get_initializer(self.bias_init, **self.bias_init_params)
 
 
 class MLP(nn.Module):

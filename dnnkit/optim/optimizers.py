@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Iterable
@@ -57,17 +58,49 @@ OPTIMIZERS = {
 }
 
 
+# The class behind each name, and the arguments a name fixes itself (nesterov=True): what optimizer_params may hold.
+CLASSES = {"sgd": torch.optim.SGD, "momentum": torch.optim.SGD, "nesterov": torch.optim.SGD,
+           "adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam,
+           "adamax": torch.optim.Adamax, "nadam": torch.optim.NAdam, "adamw": torch.optim.AdamW, "ftrl": Ftrl}
+_FIXED = {"nesterov": {"nesterov"}}
+
+
+def hyperparameter_names(name: str) -> list[str]:
+    """The keyword hyperparameters optimizer `name` takes (its class's arguments but params, lr and fixed ones)."""
+    taken = {"params", "lr", *_FIXED.get(name, ())}
+    return [p for p in inspect.signature(CLASSES[name]).parameters if p not in taken]
+
+
+def check_name(name: object) -> None:
+    """ValueError unless `name` is a known optimizer name."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; allowed: {', '.join(sorted(OPTIMIZERS))}")
+
+
+def check_lr(name: str, lr: object) -> None:
+    """ValueError unless `lr` is a finite number > 0 (not a bool or a string)."""
+    if not (isinstance(lr, numbers.Real) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"optimizer {name!r}: learning rate {lr!r} is not allowed; it must be a finite number > 0")
+
+
+def check_hyperparameters(name: str, hyper: dict) -> None:
+    """ValueError for an unknown hyperparameter name (before torch's TypeError) or a value out of range."""
+    allowed = hyperparameter_names(name)
+    unknown = sorted(set(hyper) - set(allowed))
+    if unknown:
+        raise ValueError(f"optimizer {name!r} got bad hyperparameters: unknown {unknown}; allowed: {', '.join(allowed)}")
+    _check(name, hyper)
+
+
 def make_optimizer(name: str, params: Iterable, lr: float, **hyper) -> torch.optim.Optimizer:
     """An optimizer by name ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamax', 'nadam', 'adamw',
     'ftrl').
 
     RMSProp's decay defaults to 0.9 (the chapter's rho; torch's default alpha is 0.99).
     """
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; allowed: {', '.join(sorted(OPTIMIZERS))}")
-    if not (isinstance(lr, numbers.Real) and not isinstance(lr, bool) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"optimizer {name!r}: learning rate {lr!r} is not allowed; it must be a finite number > 0")
-    _check(name, hyper)
+    check_name(name)
+    check_lr(name, lr)
+    check_hyperparameters(name, hyper)
     try:
         return OPTIMIZERS[name](params, float(lr), **hyper)
     except TypeError as err:

@@ -16,7 +16,7 @@ import copy
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from torch import nn
 from ..data import Split, check_labels, load_digits, mnist_split, n_per_class, standardize, subset_labels
 from ..nn.models import MLP, MLPConfig, build_mlp, init_weights
 from ..seeds import RunSeeds
-from ..train.checkpoints import load_checkpoint, save_checkpoint
+from ..train.checkpoints import architecture_differences, load_checkpoint, save_checkpoint
 from ..train.training import FitConfig, FitResult, fit
 
 # ------------------------------------------------------------------------------------------------ reuse
@@ -286,6 +286,25 @@ def _architecture(state: dict[str, torch.Tensor]) -> str:
     return " -> ".join([str(shapes[0][1]), *(str(s[0]) for s in shapes)])
 
 
+def _stored_config(path: str | Path, stored: object) -> MLPConfig:
+    """The MLPConfig a checkpoint stores, with a ValueError naming the file and the unknown, missing or bad field."""
+    names = [f.name for f in fields(MLPConfig)]
+    if not isinstance(stored, dict):
+        raise ValueError(f"checkpoint {str(path)!r} stores an mlp_config that is not a dict ({type(stored).__name__}); "
+                         "allowed: a dict of MLPConfig fields")
+    unknown = sorted(str(k) for k in stored if k not in names)
+    if unknown:
+        raise ValueError(f"checkpoint {str(path)!r} stores an MLPConfig with unknown field(s) {unknown} (written by "
+                         f"another dnnkit version?); allowed: {', '.join(names)}")
+    missing = [k for k in ("n_inputs", "n_outputs") if k not in stored]
+    if missing:
+        raise ValueError(f"checkpoint {str(path)!r} stores an MLPConfig without {missing}; pass config=")
+    try:
+        return MLPConfig(**stored)
+    except ValueError as err:
+        raise ValueError(f"checkpoint {str(path)!r} stores an invalid MLPConfig: {err}") from None
+
+
 def load_mlp(path: str | Path, config: MLPConfig | None = None, *, device: str | torch.device = "cpu") -> MLP:
     """Rebuild an MLP from a checkpoint (loaded with weights_only=True, so no code runs).
 
@@ -297,12 +316,11 @@ def load_mlp(path: str | Path, config: MLPConfig | None = None, *, device: str |
         stored = state.get("extra", {}).get("mlp_config")
         if stored is None:
             raise ValueError(f"checkpoint {str(path)!r} stores no MLPConfig (fit's checkpoints do not); pass config=")
-        config = MLPConfig(**stored)
+        config = _stored_config(path, stored)
     model = MLP(config)
     expected = model.state_dict()
     found = state["model"]
-    mismatch = sorted(set(expected) ^ set(found)) + sorted(
-        k for k in set(expected) & set(found) if tuple(expected[k].shape) != tuple(getattr(found[k], "shape", ())))
+    mismatch = architecture_differences(expected, found)
     if mismatch:
         raise ValueError(f"checkpoint {str(path)!r} holds another architecture ({_architecture(found)}, "
                          f"{len(found)} tensors) than the config asks for ({_architecture(expected)}, "

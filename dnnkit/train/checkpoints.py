@@ -90,43 +90,136 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+# Version of the checkpoint layout; 0 = written before the field existed (read best-effort).
+FORMAT = 1
+
+
 def save_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
                     scheduler: Any | None = None, **extra: Any) -> Path:
-    """Save model, optimizer and schedule state (so a resumed run continues at the right step) plus plain extras."""
+    """Save model, optimizer and schedule state (so a resumed run continues at the right step) plus plain extras.
+
+    The optimizer's and scheduler's class names are saved beside their states, so that a resume with another type
+    fails with both names instead of deep inside torch. Everything stays loadable with weights_only=True.
+    """
     import io
 
-    state = {"model": model.state_dict(), "extra": extra}
+    state: dict[str, Any] = {"format": FORMAT, "model": model.state_dict(), "extra": extra}
     if optimizer is not None:
         state["optimizer"] = optimizer.state_dict()
+        state["optimizer_class"] = type(optimizer).__name__
     if scheduler is not None:
         state["scheduler"] = scheduler.state_dict()
+        state["scheduler_class"] = type(scheduler).__name__
     buffer = io.BytesIO()
     torch.save(state, buffer)
     atomic_write_bytes(path, buffer.getvalue())
     return Path(path)
 
 
-def load_checkpoint(path: str | Path, model: torch.nn.Module | None = None,
-                    optimizer: torch.optim.Optimizer | None = None, scheduler: Any | None = None,
-                    map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint with weights_only=True and restore what is passed; ValueError for a corrupt file."""
+def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """A checkpoint's contents, loaded with weights_only=True (no code runs); a clear error naming the file for a
+    missing file, a directory, a corrupt or truncated file, another program's file or a newer format."""
     path = Path(path)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.glob("*.pt"))
+        raise IsADirectoryError(f"checkpoint {str(path)!r} is a directory; give a checkpoint file"
+                                + (f" (in it: {', '.join(inside[:5])}{' ...' if len(inside) > 5 else ''})" if inside
+                                   else " (it holds no .pt files)"))
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch's weights-only unpickler raises many types (KeyError, IndexError...) on garbage
         raise ValueError(f"checkpoint {str(path)!r} is corrupt or truncated, or holds non-tensor objects: {err}") from None
-    if not isinstance(state, dict) or "model" not in state:
-        raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (no 'model' entry)")
-    # Check everything asked for is there before changing anything: nothing half-restored.
+    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
+        raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (no 'model' entry); allowed: a file "
+                         "written by save_checkpoint, fit(checkpoint_dir=...) or save_mlp")
+    version = state.get("format", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= FORMAT:
+        raise ValueError(f"checkpoint {str(path)!r} has format {version!r}; this dnnkit reads formats 0..{FORMAT} "
+                         "(a newer dnnkit wrote it?)")
+    if not isinstance(state.get("extra", {}), dict):
+        raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (its 'extra' entry is not a dict)")
+    return state
+
+
+def architecture_differences(expected: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    """What differs between a model's state dict (expected) and a checkpoint's (found): missing and unexpected
+    entries and shape mismatches, as 'name: checkpoint (a, b), model (c, d)' lines; empty when they match."""
+    def shape(t: Any) -> tuple:
+        return tuple(getattr(t, "shape", ()))
+
+    return ([f"{k}: missing from the checkpoint" for k in expected if k not in found]
+            + [f"{k}: in the checkpoint, not in the model" for k in found if k not in expected]
+            + [f"{k}: checkpoint {shape(found[k])}, model {shape(expected[k])}" for k in expected
+               if k in found and shape(found[k]) != shape(expected[k])])
+
+
+def _optimizer_differences(state: dict[str, Any], optimizer: torch.optim.Optimizer) -> str | None:
+    """Why the checkpoint's optimizer state does not fit `optimizer`, or None. Uses the saved class name where
+    there is one; an older checkpoint is compared by its parameter groups' sizes and hyperparameter names."""
+    mine = type(optimizer).__name__
+    theirs = state.get("optimizer_class")
+    if theirs is not None and theirs != mine:
+        return f"it holds the state of a {theirs} optimizer and this run's optimizer is {mine}"
+    saved, own = state["optimizer"].get("param_groups", []), optimizer.state_dict()["param_groups"]
+    sizes = [len(g.get("params", [])) for g in saved], [len(g["params"]) for g in own]
+    if sizes[0] != sizes[1]:
+        return (f"its optimizer has parameter groups of sizes {sizes[0]} and this run's {mine} has {sizes[1]} "
+                "(other frozen layers or param_groups?)")
+    for group, ours in zip(saved, own, strict=True):
+        # Flags (bool/None: foreach, fused, maximize...) come and go with torch versions and torch fills them in.
+        missing = sorted(k for k, v in ours.items() if k != "params" and k not in group
+                         and not isinstance(v, bool) and v is not None)
+        if missing:
+            return (f"its optimizer state lacks {missing}, which this run's {mine} needs: it was written by another "
+                    f"optimizer type (its hyperparameters: {sorted(k for k in group if k != 'params')})")
+    return None
+
+
+def check_restorable(path: str | Path, state: dict[str, Any], model: torch.nn.Module | None = None,
+                     optimizer: torch.optim.Optimizer | None = None, scheduler: Any | None = None) -> None:
+    """ValueError saying what differs when the checkpoint's states do not fit the objects given; checked before any
+    of them changes, so a refused checkpoint leaves nothing half-restored."""
+    name = repr(str(path))
     for key, target in (("optimizer", optimizer), ("scheduler", scheduler)):
         if target is not None and key not in state:
-            raise ValueError(f"checkpoint {str(path)!r} has no {key} state to restore")
+            raise ValueError(f"checkpoint {name} has no {key} state to restore")
+    if model is not None:
+        diff = architecture_differences(model.state_dict(), state["model"])
+        if diff:
+            raise ValueError(f"checkpoint {name} holds another architecture than this model ({len(diff)} "
+                             f"difference(s)): {'; '.join(diff[:4])}{' ...' if len(diff) > 4 else ''}; allowed: a model of the "
+                             "architecture that wrote it")
+    if optimizer is not None:
+        why = _optimizer_differences(state, optimizer)
+        if why:
+            raise ValueError(f"checkpoint {name} does not fit this run's optimizer: {why}; allowed: an optimizer of "
+                             "the type that wrote it")
+    if scheduler is not None:
+        theirs = state.get("scheduler_class")
+        if theirs is not None and theirs != type(scheduler).__name__:
+            raise ValueError(f"checkpoint {name} holds the state of a {theirs} schedule and this run's schedule is a "
+                             f"{type(scheduler).__name__}; allowed: a schedule of the type that wrote it")
+
+
+def restore_checkpoint(path: str | Path, state: dict[str, Any], model: torch.nn.Module | None = None,
+                       optimizer: torch.optim.Optimizer | None = None, scheduler: Any | None = None) -> None:
+    """Check (check_restorable), then load the checkpoint's states into what is passed."""
+    check_restorable(path, state, model, optimizer, scheduler)
     if model is not None:
         model.load_state_dict(state["model"])
     if optimizer is not None:
         optimizer.load_state_dict(state["optimizer"])
     if scheduler is not None:
         scheduler.load_state_dict(state["scheduler"])
+
+
+def load_checkpoint(path: str | Path, model: torch.nn.Module | None = None,
+                    optimizer: torch.optim.Optimizer | None = None, scheduler: Any | None = None,
+                    map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load a checkpoint with weights_only=True and restore what is passed; ValueError for a corrupt file or one
+    that does not fit (another architecture, optimizer or schedule type), before anything changes."""
+    state = read_checkpoint(path, map_location)
+    restore_checkpoint(path, state, model, optimizer, scheduler)
     return state

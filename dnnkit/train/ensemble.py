@@ -51,6 +51,7 @@ from ..nn.models import MLP, MLPConfig, build_mlp
 from ..nn.regularization import MaxNorm, Penalty, layer_weights
 from ..seeds import RunSeeds
 from .epochs import EpochBook
+from .inputs import check_fit_inputs
 from .training import FitConfig, FitResult, epoch_permutation
 
 ELEMENTWISE_OPTIMIZERS = frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam",
@@ -417,8 +418,8 @@ def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequenc
     exact=False trades bitwise equality for a fused optimizer kernel (see _make_optimizer). workers > 1 (CPU only)
     trains the members as that many sub-ensembles in parallel processes (see _fit_in_processes).
     """
-    from ..data import check_features, check_labels
-
+    if isinstance(config, MLPConfig):  # the split first, so that a bad one fails alike here and in fit
+        check_fit_inputs(split, lambda: (config.n_inputs, config.n_outputs), "fit_ensemble")
     device = split.X_train.device
     reason = unsupported_reason(config, fit_config, device)
     if reason:
@@ -426,10 +427,6 @@ def fit_ensemble(config: MLPConfig, split, fit_config: FitConfig, seeds: Sequenc
     if not seeds:
         raise ValueError("fit_ensemble needs at least one RunSeeds; got none")
     X, y = split.X_train, split.y_train
-    check_features(X, "X_train")
-    check_features(split.X_val, "X_val")
-    check_labels(y, config.n_outputs)
-    check_labels(split.y_val, config.n_outputs)
     workers = min(check_workers(workers, device), len(seeds))
     if workers > 1:
         return _fit_in_processes(config, split, fit_config, list(seeds), exact, workers)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..nn.fields import bad, check_bool, check_int, is_number
+
 # train_loss is the running mean over an epoch's batches (train mode: dropout on); train_loss_eval and train_acc
 # are measured after the epoch in eval mode and need eval_train=True.
 HIGHER_IS_BETTER = {"val_acc": True, "train_acc": True, "val_loss": False, "train_loss": False,
@@ -34,12 +36,25 @@ class EpochRules:
     stop_at_target: bool = False
 
     def __post_init__(self) -> None:
-        if self.patience is not None and self.patience < 1:
-            raise ValueError(f"FitConfig.patience={self.patience!r}; it must be None or >= 1")
-        if self.target is not None and self.target[0] not in HIGHER_IS_BETTER:
-            raise ValueError(f"FitConfig.target metric {self.target[0]!r}; allowed: {', '.join(HIGHER_IS_BETTER)}")
-        if self.target is not None and self.target[0] in ("train_acc", "train_loss_eval") and not self.eval_train:
-            raise ValueError(f"FitConfig.target ({self.target[0]!r}, ...) needs eval_train=True (it is measured in eval "
+        for key in ("eval_train", "restore_best", "stop_at_target"):
+            check_bool("FitConfig", key, getattr(self, key))
+        check_int("FitConfig", "patience", self.patience, optional=True)
+        if self.target is not None:
+            self._check_target(self.target)
+
+    def _check_target(self, target: object) -> None:
+        """None or a (metric, threshold) pair: a metric of the history and a finite number."""
+        if not (isinstance(target, (tuple, list)) and len(target) == 2):
+            raise bad("FitConfig", "target", target, f"None or a (metric, threshold) pair, metric one of "
+                      f"{', '.join(HIGHER_IS_BETTER)}, e.g. ('val_acc', 0.9)")
+        metric, threshold = target
+        if not isinstance(metric, str) or metric not in HIGHER_IS_BETTER:
+            raise ValueError(f"FitConfig.target metric {metric!r}; allowed: {', '.join(HIGHER_IS_BETTER)}")
+        if not is_number(threshold):
+            raise bad("FitConfig", "target", target, f"a finite number as the threshold of {metric!r} (got "
+                      f"{threshold!r})")
+        if metric in ("train_acc", "train_loss_eval") and not self.eval_train:
+            raise ValueError(f"FitConfig.target ({metric!r}, ...) needs eval_train=True (it is measured in eval "
                              "mode after each epoch)")
 
     @property

@@ -20,11 +20,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..nn.fields import bad, check_bool, check_callable, check_int, check_mapping, is_number
+from ..optim import optimizers
 from ..optim.optimizers import make_optimizer
 from ..seeds import RunSeeds, derive_seed
-from .checkpoints import load_checkpoint, save_checkpoint
+from .checkpoints import read_checkpoint, restore_checkpoint, save_checkpoint
 from .epochs import HIGHER_IS_BETTER, EpochBook, EpochRules
 from .epochs import reached_target as reached_target  # re-exported: training.reached_target stays importable
+from .inputs import check_fit_inputs, model_widths
 
 
 @dataclass
@@ -60,15 +63,41 @@ class FitConfig:
     eval_batch_size: int = 4096
 
     def __post_init__(self) -> None:
-        for key in ("epochs", "batch_size"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) <= 0:
-                raise ValueError(f"FitConfig.{key}={getattr(self, key)!r}; it must be a positive integer")
+        # Every field checked here, at construction: a bad value fails where it is written, not when fit starts.
+        for key in ("epochs", "batch_size", "eval_batch_size"):
+            check_int("FitConfig", key, getattr(self, key))
+        check_int("FitConfig", "checkpoint_every", self.checkpoint_every, optional=True)
+        for key in ("schedule_per_step", "progress"):
+            check_bool("FitConfig", key, getattr(self, key))
         for key in ("clip_norm", "clip_value"):
             value = getattr(self, key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not (math.isfinite(value) and value > 0)):
+            if value is not None and not (is_number(value) and value > 0):
                 raise ValueError(f"FitConfig.{key}={value!r}; it must be None or a finite number > 0")
-        self.epoch_rules()  # checks patience and target
+        self._check_optimizer()
+        for key in ("schedule", "penalty", "param_groups"):
+            check_callable("FitConfig", key, getattr(self, key))
+        if isinstance(self.after_step, (str, bytes)) or not isinstance(self.after_step, Sequence) or not all(
+                callable(c) for c in self.after_step):
+            raise bad("FitConfig", "after_step", self.after_step, "a sequence (list or tuple) of callables")
+        if self.checkpoint_dir is not None and (not isinstance(self.checkpoint_dir, (str, Path))
+                                                or str(self.checkpoint_dir) == ""):
+            raise bad("FitConfig", "checkpoint_dir", self.checkpoint_dir, "None or a non-empty str or Path")
+        self.epoch_rules()  # checks patience, restore_best, target, stop_at_target and eval_train
+
+    def _check_optimizer(self) -> None:
+        """The optimizer name, learning rate and hyperparameter names and ranges, as make_optimizer checks them."""
+        for key, check in (("optimizer", lambda: optimizers.check_name(self.optimizer)),
+                           ("lr", lambda: optimizers.check_lr(self.optimizer, self.lr)),
+                           ("optimizer_params", lambda: check_mapping("FitConfig", "optimizer_params",
+                                                                      self.optimizer_params)),
+                           ("optimizer_params", lambda: optimizers.check_hyperparameters(self.optimizer,
+                                                                                          self.optimizer_params))):
+            try:
+                check()
+            except ValueError as err:
+                message = str(err)
+                raise ValueError(message if message.startswith("FitConfig.") else f"FitConfig.{key}: {message}") \
+                    from None
 
     def epoch_rules(self) -> EpochRules:
         """The end-of-epoch settings (history columns, early stopping, target) that `fit` and the ensemble apply."""
@@ -152,21 +181,8 @@ def epoch_permutation(n: int, data_seed: int, epoch: int) -> torch.Tensor:
 def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = None, *,
         resume_from: str | Path | None = None) -> FitResult:
     """Train `model` on split.X_train/y_train, evaluating on split.X_val/y_val after each epoch."""
-    from ..data import check_features, check_labels
-
+    check_fit_inputs(split, lambda: model_widths(model, split.X_train))
     X, y = split.X_train, split.y_train
-    check_features(X, "X_train")
-    check_features(split.X_val, "X_val")
-    head = getattr(model, "head", None)
-    if isinstance(head, nn.Linear):
-        n_out = head.out_features
-    else:  # any other model: its output width from one eval-mode forward pass (a CPU run would die in an IndexError)
-        was_training = model.training
-        with torch.no_grad():
-            n_out = int(model.eval()(X[:2]).shape[-1])
-        model.train(was_training)
-    check_labels(y, n_out)
-    check_labels(split.y_val, n_out)
     device = X.device
     data_seed = seeds.data if seeds else 0
     if seeds is not None:
@@ -191,7 +207,17 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     start_epoch = 0
     book = EpochBook(config.epoch_rules())
     if resume_from is not None:
-        extra = load_checkpoint(resume_from, model, optimizer, scheduler)["extra"]
+        state = read_checkpoint(resume_from)
+        extra = state["extra"]
+        _check_resume(resume_from, state, config, scheduler)
+        if _already_complete(resume_from, extra, config):
+            # Nothing left to train: the finished run's final weights and the history it stored.
+            restore_checkpoint(resume_from, state, model)
+            model.eval()
+            return FitResult(model, pd.DataFrame(extra["rows"]), bool(extra.get("diverged", False)),
+                             extra.get("best_epoch"), float(extra.get("epochs_to_target", math.inf)),
+                             float(extra.get("train_time", 0.0)), extra.get("best_row"))
+        restore_checkpoint(resume_from, state, model, optimizer, scheduler)
         start_epoch = int(extra.get("epoch", 0))
         data_seed = int(extra.get("data_seed", data_seed))
         if "rng_state" in extra:  # dropout masks continue where the interrupted run left off
@@ -199,9 +225,11 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
         # Early-stopping and target bookkeeping continue too, with the best weights seen before the checkpoint.
         book = EpochBook.resume(book.rules, extra)
 
-    def checkpoint(name: str, epoch: int) -> None:
+    def checkpoint(name: str, epoch: int, **final: Any) -> None:
+        # optimizer_name and epochs let a resume check that the checkpoint belongs to its run (_check_resume).
         save_checkpoint(Path(config.checkpoint_dir) / name, model, optimizer, scheduler, epoch=epoch,
-                        data_seed=data_seed, rng_state=torch.get_rng_state(), **book.checkpointed())
+                        data_seed=data_seed, rng_state=torch.get_rng_state(), optimizer_name=config.optimizer,
+                        epochs=config.epochs, **book.checkpointed(), **final)
 
     progress = _progress(config.progress, config.epochs - start_epoch)
     model.train()
@@ -252,9 +280,38 @@ def fit(model: nn.Module, split, config: FitConfig, seeds: RunSeeds | None = Non
     if best_state is not None:
         model.load_state_dict(best_state)
     if config.checkpoint_dir:
-        checkpoint("final.pt", book.rows[-1]["epoch"] if book.rows else start_epoch)
+        # The finished run's history too: resuming final.pt returns it ("already complete") instead of training.
+        checkpoint("final.pt", book.rows[-1]["epoch"] if book.rows else start_epoch, complete=True, rows=book.rows,
+                   diverged=book.diverged, train_time=book.train_time)
     model.eval()
     return FitResult.from_book(model, book)
+
+
+def _already_complete(path: str | Path, extra: dict[str, Any], config: FitConfig) -> bool:
+    """Is the checkpoint a finished run with nothing left to train: a final.pt whose run stopped by itself (early
+    stopping, target, divergence) or reached config.epochs? A ValueError when a checkpoint is past config.epochs
+    but holds no history to return (a periodic checkpoint, or a final.pt of an older dnnkit)."""
+    epoch = int(extra.get("epoch", 0))
+    if extra.get("complete") and isinstance(extra.get("rows"), list):
+        return epoch >= config.epochs or epoch < int(extra.get("epochs", epoch)) or bool(extra.get("diverged"))
+    if epoch >= config.epochs:
+        raise ValueError(f"checkpoint {str(path)!r} is at epoch {epoch}, so a run of FitConfig.epochs={config.epochs} "
+                         f"has nothing left to train and the checkpoint stores no history to return; allowed: "
+                         f"epochs > {epoch} to continue it, or a final.pt written by this dnnkit")
+    return False
+
+
+def _check_resume(path: str | Path, state: dict[str, Any], config: FitConfig, scheduler: Any | None) -> None:
+    """ValueError when the checkpoint was written by a run of another optimizer or schedule (beyond the
+    structural checks of checkpoints.check_restorable, which also cover checkpoints without these fields)."""
+    theirs = state["extra"].get("optimizer_name")
+    if theirs is not None and theirs != config.optimizer:
+        raise ValueError(f"checkpoint {str(path)!r} was written by a run with optimizer {theirs!r} "
+                         f"({state.get('optimizer_class', '?')}); this FitConfig asks for {config.optimizer!r}: resume "
+                         f"with FitConfig.optimizer={theirs!r} (its state cannot continue another optimizer)")
+    if scheduler is None and "scheduler" in state:
+        raise ValueError(f"checkpoint {str(path)!r} holds a {state.get('scheduler_class', 'learning-rate')} schedule "
+                         "and this FitConfig has none; resume with the run's schedule")
 
 
 def _progress(enabled: bool, total: int):
