@@ -398,6 +398,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stability.main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
+    for option in ("markdown", "plots"):
+        target = getattr(args, option)
+        if target and Path(target).exists() and not Path(target).is_dir():
+            parser.error(f"--{option} {target!r} is a file; give a directory to write into")
+    try:
+        return _run(args, parser)
+    except (OSError, ValueError) as err:
+        # A user sees what went wrong with which file, not a traceback.
+        parser.error(str(err))
+    return 2
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.compare:
         return _compare(args, parser)
     if args.claim is not None:

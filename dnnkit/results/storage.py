@@ -154,6 +154,66 @@ def load_results(path: str | Path, verify: bool = True) -> dict:
         raise ValueError(f"cannot read dnnkit results from {str(path)!r}: {err}") from None
     if not isinstance(payload, dict) or payload.get("schema") != SCHEMA or "claims" not in payload:
         raise ValueError(f"{str(path)!r} is not a dnnkit result set of schema {SCHEMA}")
+    problem = schema_problem(payload)
+    if problem:
+        raise ValueError(f"{str(path)!r} is not a valid dnnkit result set: {problem}")
     if verify and "files" in payload:
         check_manifest(path, payload)
     return payload
+
+
+VERDICT_VALUES = (None, "confirmed", "refuted", "not reproduced")
+# What the tables, the comparison and the detail view read from a record, with the type each must have.
+CLAIM_FIELDS = {"section": str, "kind": str, "sentence": str, "source": str, "metric": str, "direction": str}
+DECISION_FIELDS = {"verdict": str, "test": str}
+
+
+def _bad(where: str, value: object, allowed: str) -> str:
+    return f"{where} is {value!r}; allowed: {allowed}"
+
+
+def _mistyped(obj: dict, fields: dict[str, type], where: str) -> str | None:
+    for key, kind in fields.items():
+        if not isinstance(obj.get(key), kind):
+            return _bad(f"{where}.{key}", obj.get(key), f"a {kind.__name__}")
+    return None
+
+
+def schema_problem(payload: dict) -> str | None:
+    """The first field of a loaded result set that the report cannot read (None if it can): meta, and per claim its
+    id, declaration, verdict and decisions. Named by its path, so a hand-edited or foreign file says where it breaks."""
+    if not isinstance(payload.get("meta"), dict):
+        return _bad("meta", payload.get("meta"), "an object with the run's provenance (dnnkit, torch, profile, ...)")
+    if not isinstance(payload["claims"], list):
+        return _bad("claims", type(payload["claims"]).__name__, "a list of claim records")
+    for i, r in enumerate(payload["claims"]):
+        where = f"claims[{i}]"
+        if not isinstance(r, dict):
+            return _bad(where, type(r).__name__, "an object (one claim record)")
+        if not isinstance(r.get("id"), str) or not r["id"]:
+            return _bad(f"{where}.id", r.get("id"), "a non-empty string")
+        where = f"claims[{i}] ({r['id']})"
+        claim = r.get("claim")
+        if not isinstance(claim, dict):
+            return _bad(f"{where}.claim", claim, "the claim's declaration (an object)")
+        mistyped = _mistyped(claim, CLAIM_FIELDS, f"{where}.claim")
+        if mistyped:
+            return mistyped
+        if r.get("verdict") not in VERDICT_VALUES:
+            return _bad(f"{where}.verdict", r.get("verdict"), ", ".join(map(str, VERDICT_VALUES)))
+        decisions = r.get("decisions", [])
+        if not isinstance(decisions, list):
+            return _bad(f"{where}.decisions", type(decisions).__name__, "a list")
+        for j, d in enumerate(decisions):
+            at = f"{where}.decisions[{j}]"
+            if not isinstance(d, dict) or not isinstance(d.get("label"), str):
+                return _bad(f"{at}.label", d.get("label") if isinstance(d, dict) else d, "a string")
+            dec = d.get("decision")
+            if not isinstance(dec, dict):
+                return _bad(f"{at}.decision", dec, "the decision (an object)")
+            mistyped = _mistyped(dec, DECISION_FIELDS, f"{at}.decision")
+            if mistyped:
+                return mistyped
+            if not isinstance(dec.get("effect", {}), dict) or not isinstance(d.get("values", {}), dict):
+                return _bad(f"{at}.values/effect", d.get("values"), "objects")
+    return None
