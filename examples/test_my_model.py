@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from dnnkit.evidence.claims import Claim
+from dnnkit import Claim
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.train.training import FitConfig, fit
 
