@@ -35,6 +35,15 @@ _DATA_HELP = (
 )
 
 
+def _check_data_dir(root: Path) -> None:
+    """A data directory that is a file, or missing, says which of the two it is (not just 'does not exist')."""
+    if root.is_file():
+        raise NotADirectoryError(f"data directory {root} is a file; give the directory that holds the data files. "
+                                 f"{_DATA_HELP}")
+    if not root.is_dir():
+        raise FileNotFoundError(f"data directory {root} does not exist; {_DATA_HELP}")
+
+
 @dataclass
 class Split:
     """In-memory train/validation(/test) tensors: float32 features, int64 labels, on one device."""
@@ -353,8 +362,7 @@ def load_mnist_idx(
     if kind not in ("mnist", "fashion"):
         raise ValueError(f"kind must be 'mnist' or 'fashion', got {kind!r}")
     root = Path(data_dir)
-    if not root.is_dir():
-        raise FileNotFoundError(f"data directory {root} does not exist; {_DATA_HELP}")
+    _check_data_dir(root)
     dirs = [root, root / ("MNIST" if kind == "mnist" else "FashionMNIST") / "raw"]
 
     def find(stem: str) -> Path:
@@ -442,8 +450,7 @@ def load_cifar10(data_dir: str | Path) -> tuple[torch.Tensor, torch.Tensor, torc
     """CIFAR-10 from ``data_dir/cifar-10-batches-py`` (or that folder itself), unpickled without running
     code: uint8 images [N, 3, 32, 32], int64 labels, train (batches 1-5) then test."""
     root = Path(data_dir)
-    if not root.is_dir():
-        raise FileNotFoundError(f"data directory {root} does not exist; {_DATA_HELP}")
+    _check_data_dir(root)
     folder = root / "cifar-10-batches-py"
     if not folder.is_dir() and (root / "data_batch_1").is_file():
         folder = root

@@ -103,3 +103,17 @@ def test_bad_files_and_targets_are_usage_errors(tmp_path: Path, capsys, argv: li
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "Traceback" not in err and named in err
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("loader", ["mnist_split", "cifar10_split", "load_mnist_idx", "load_cifar10"])
+def test_a_data_dir_that_is_a_file_says_so(tmp_path: Path, loader: str) -> None:
+    from dnnkit import data
+
+    file = tmp_path / "train-images-idx3-ubyte"
+    file.write_bytes(b"\x00" * 16)
+    with pytest.raises(NotADirectoryError, match=f"data directory {file} is a file; give the directory"):
+        getattr(data, loader)(file)
+    missing = tmp_path / "missing"
+    with pytest.raises(FileNotFoundError, match=f"data directory {missing} does not exist"):
+        getattr(data, loader)(missing)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train-images-idx3-ubyte"]
