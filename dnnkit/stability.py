@@ -55,13 +55,18 @@ def pytest_command(base: int, out: Path, workers: int, tests: Sequence[str], opt
             "--seed-base", str(base), "--results-dir", str(out), *options]
 
 
+def test_id(record: dict) -> str:
+    """A record's test as pytest can select it: under `--dist loadgroup` xdist reports node ids with an "@group"
+    suffix, which pytest cannot select."""
+    return record["test"].split("@")[0]
+
+
 def amendment_runs(result: dict) -> dict[int, list[str]]:
     """Fresh amendment base -> test node ids of the claims amended there."""
     runs: dict[int, list[str]] = collections.defaultdict(list)
     for record in result["claims"]:
         for base in record["claim"].get("amendment_bases") or []:
-            # Under `--dist loadgroup` xdist reports node ids with an "@group" suffix, which pytest cannot select.
-            runs[int(base)].append(record["test"].split("@")[0])
+            runs[int(base)].append(test_id(record))
     return dict(runs)
 
 
@@ -85,15 +90,15 @@ def _reusable(out: Path, commit: str | None, tests: Sequence[str] | None = None)
         return None
     if not all(r.get("outcome") == "passed" and r.get("as_expected") for r in claims):
         return None
-    if tests is not None and sorted({r["test"].split("@")[0] for r in claims}) != sorted(set(tests)):
+    if tests is not None and sorted({test_id(r) for r in claims}) != sorted(set(tests)):
         return None
     return payload
 
 
 def _commit() -> str | None:
-    from .evidence.provenance import machine
+    from .evidence.provenance import git_commit
 
-    return machine("cpu", Path.cwd()).get("git_commit")
+    return git_commit(Path.cwd())
 
 
 def run(bases: Sequence[int], results_dir: Path, workers: int = 2, tests: Sequence[str] = ("ablations",),

@@ -49,7 +49,8 @@ def decide_kind(a: Sequence, b: Sequence | None = None, *, kind: str, direction:
     if kind not in _DECIDERS:
         raise ValueError(f"unknown decision kind {kind!r}; allowed: {', '.join(_DECIDERS)}")
     if kind == "timing" and min_effect is None:
-        raise ValueError("a timing decision needs min_effect (the smallest relative effect it asserts, 0.1 = 10%)")
+        raise ValueError("a timing decision needs min_effect (the smallest relative effect it asserts, 0.1 = 10%): "
+                         "declare it on the Claim, or pass min_effect= for a timing sub-decision")
     opts = {"direction": direction, "delta": delta, "design": design, "min_effect": min_effect, "margin": margin,
             "seed": seed}
     return _DECIDERS[kind](a, b, opts)
@@ -241,10 +242,6 @@ class RunContext:
         return [d for d in self.decisions if d.get("role") != "sensitivity"]
 
     @property
-    def sensitivities(self) -> list[dict[str, Any]]:
-        return [d for d in self.decisions if d.get("role") == "sensitivity"]
-
-    @property
     def verdict(self) -> str | None:
         """All gating sub-decisions confirmed -> confirmed; any refuted -> refuted; else not reproduced."""
         verdicts = [d["decision"]["verdict"] for d in self.gating]
@@ -282,9 +279,6 @@ class ClaimRun(RunContext):
             raise ValueError(f"decide() got unknown override(s) {sorted(unknown)}; allowed: {', '.join(DECISION_OPTIONS)}")
         opts = {"kind": self.spec.kind, "direction": self.spec.direction, "delta": self.spec.delta,
                 "design": self.spec.design, "min_effect": self.spec.min_effect, **overrides}
-        if opts["kind"] == "timing" and opts["min_effect"] is None:
-            raise ValueError(f"claim {self.id!r}: a timing decision needs min_effect (declare it on the Claim, or "
-                             "override it for a timing sub-decision)")
         return super().decide(a, b, label=label, arms=arms, sensitivity=sensitivity, **opts)
 
     @property

@@ -37,7 +37,7 @@ def usable_cores() -> int:
 
 def git_commit(root: str | Path | None = None) -> str:
     """HEAD of the repository at `root` (default: dnnkit's checkout), '-dirty' if tracked files changed."""
-    root = root or Path(__file__).resolve().parents[1]
+    root = root or Path(__file__).resolve().parents[2]  # dnnkit/evidence/provenance.py -> the checkout
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                              timeout=5).stdout.strip()
