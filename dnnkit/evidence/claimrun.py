@@ -16,6 +16,7 @@ from ..train.experiment import ArmRuns, train_arm
 from ..train.training import FitResult, fit
 from . import stats
 from .claims import Claim
+from .knobs import for_profile
 from .provenance import json_safe
 
 
@@ -263,6 +264,14 @@ class ClaimRun(RunContext):
                          device=device, data_dir=data_dir, workers=workers)
         self.spec = spec
         self.nodeid = nodeid
+
+    @property
+    def knobs(self) -> Any:
+        """The claim's design knobs for this run's profile (every QuickFull resolved): the numbers the test uses."""
+        if self.spec.knobs is None:
+            raise ValueError(f"claim {self.id!r} declares no knobs: declare Claim(knobs=...) with a dataclass of "
+                             "its design numbers")
+        return for_profile(self.spec.knobs, self.profile)
 
     def default_arms(self) -> tuple[str, str]:
         return self.spec.arms if len(self.spec.arms) == 2 else (*self.spec.arms, "B")[:2]

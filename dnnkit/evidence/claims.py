@@ -6,10 +6,14 @@ A change to a declared field after results were seen goes into `amendments` with
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .knobs import as_data, check_knobs
 
 VERDICTS = ("confirmed", "refuted", "not reproduced")
 # Seed bases: the evidence of the committed table and its stability column; pilot bases for design runs (seeds
@@ -102,8 +106,10 @@ class Claim:
     min_effect: float | None = None
     expect: Expect | None = None
     amendments: tuple[Amendment | str, ...] = ()
+    knobs: Any = None
 
     def __post_init__(self) -> None:
+        check_knobs(self.knobs, f"claim {self.id!r}")
         if self.kind not in KINDS:
             raise ValueError(f"claim {self.id!r}: unknown kind {self.kind!r}; allowed: {', '.join(KINDS)}")
         if self.direction not in DIRECTIONS[self.kind]:
@@ -127,16 +133,27 @@ class Claim:
         return self.expect.verdicts if self.expect else ("confirmed",)
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        d = self._declaration()
         d["amendments"] = [a.text() if isinstance(a, Amendment) else a for a in self.amendments]
         d["amendment_bases"] = [a.base for a in self.amendments if isinstance(a, Amendment)]
+        d["knobs"] = as_data(self.knobs)
         d["fingerprint"] = self.fingerprint()
         return d
 
+    def _declaration(self) -> dict:
+        d = asdict(dataclasses.replace(self, knobs=None))
+        d.pop("knobs")
+        return d
+
+    def declared_text(self) -> str:
+        """The prose the fingerprint hashes and that must state every knob (dnnkit.evidence.knobs.unstated)."""
+        return " ".join([self.sentence, self.metric, *self.arms, self.expect.why if self.expect else ""])
+
     def fingerprint(self) -> str:
         """A hash of the declaration without its amendments: a changed fingerprint with no new amendment is a
-        change after the fact (dnnkit --compare lists it)."""
-        d = asdict(self)
+        change after the fact (dnnkit --compare lists it). The knobs are hashed through the text that states
+        them (declared_text; tests/test_catalog.py checks that it states every one)."""
+        d = self._declaration()
         d.pop("amendments")
         return hashlib.blake2b(json.dumps(d, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
 

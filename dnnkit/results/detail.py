@@ -41,8 +41,19 @@ def _declaration(claim: dict, fingerprint: str | None) -> list[str]:
     arms = claim.get("arms") or []
     head = (f"kind {claim.get('kind')}, direction {claim.get('direction')}, design {claim.get('design')}"
             + (", " + ", ".join(margin) if margin else "") + (f"; arms {', '.join(arms)}" if arms else ""))
+    knobs = _flat(claim.get("knobs")) if claim.get("knobs") else []
     return [f"declaration (fingerprint {fingerprint or '-'}):", *_wrap(head),
-            *_wrap(f"metric: {claim.get('metric')}"), *_wrap(f"source: {claim.get('source')}")]
+            *_wrap(f"metric: {claim.get('metric')}"),
+            *(_wrap("knobs: " + "; ".join(knobs)) if knobs else []), *_wrap(f"source: {claim.get('source')}")]
+
+
+def _flat(data: object, path: str = "") -> list[str]:
+    """Knobs as name=value lines: nested configs dotted, quick/full values side by side."""
+    if isinstance(data, dict) and set(data) == {"quick", "full"}:
+        return [f"{path}={data['quick']!r} quick / {data['full']!r} full"]
+    if isinstance(data, dict) and data:
+        return [line for k, v in data.items() for line in _flat(v, f"{path}.{k}" if path else str(k))]
+    return [f"{path}={data!r}"]
 
 
 def _expectation(record: dict) -> list[str]:
