@@ -3,7 +3,7 @@ not fooled by a number inside another, claims.json carries the knobs, and a clai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -69,7 +69,8 @@ def _claim(**kw) -> Claim:
 def test_a_claim_carries_knobs_and_its_run_reads_them_for_its_profile() -> None:
     claim = _claim(knobs=DEMO)
     assert claim.as_dict()["knobs"]["rounds"] == {"quick": 40, "full": 100}
-    assert claim.fingerprint() == _claim().fingerprint()  # hashed through the text that states them
+    assert claim.fingerprint() != _claim().fingerprint()
+    assert claim.fingerprint() != _claim(knobs=replace(DEMO, grid=(1e-3,))).fingerprint()
     for profile, rounds in (("quick", 40), ("full", 100)):
         run = ClaimRun(claim, profile=profile, n_seeds=2, seed_base=0, device="cpu", nodeid="t")
         assert run.knobs.rounds == rounds

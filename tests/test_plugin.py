@@ -671,3 +671,16 @@ def test_compare_lists_declarations_changed_without_an_amendment() -> None:
     cmp = compare_results(old, new)
     assert cmp.unamended == ["large-init-high-loss"]
     assert [c.claim for c in cmp.spec_changes if c.amended] == ["zero-init-symmetry"]
+
+
+def test_compare_takes_a_design_first_written_as_knobs_with_its_text_unchanged_as_no_change() -> None:
+    from dnnkit.report import compare_results
+
+    old = {"meta": META, "claims": _records()}
+    new = json.loads(json.dumps(old))
+    for record in new["claims"][:2]:
+        record["fingerprint"] = "hashes the knobs now"
+        record["claim"]["knobs"] = {"epochs": {"quick": 10, "full": 30}}
+    new["claims"][1]["claim"]["metric"] += " (and a new number)"
+    cmp = compare_results(old, new)
+    assert cmp.unamended == [new["claims"][1]["id"]]

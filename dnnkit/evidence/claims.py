@@ -136,23 +136,25 @@ class Claim:
         d = self._declaration()
         d["amendments"] = [a.text() if isinstance(a, Amendment) else a for a in self.amendments]
         d["amendment_bases"] = [a.base for a in self.amendments if isinstance(a, Amendment)]
-        d["knobs"] = as_data(self.knobs)
         d["fingerprint"] = self.fingerprint()
         return d
 
     def _declaration(self) -> dict:
+        # a claim without knobs keeps the fingerprint it had before knobs existed
         d = asdict(dataclasses.replace(self, knobs=None))
-        d.pop("knobs")
+        if self.knobs is None:
+            d.pop("knobs")
+        else:
+            d["knobs"] = as_data(self.knobs)
         return d
 
     def declared_text(self) -> str:
-        """The prose the fingerprint hashes and that must state every knob (dnnkit.evidence.knobs.unstated)."""
+        """The claim's own prose, which (with its catalog's design notes) must state every knob."""
         return " ".join([self.sentence, self.metric, *self.arms, self.expect.why if self.expect else ""])
 
     def fingerprint(self) -> str:
         """A hash of the declaration without its amendments: a changed fingerprint with no new amendment is a
-        change after the fact (dnnkit --compare lists it). The knobs are hashed through the text that states
-        them (declared_text; tests/test_catalog.py checks that it states every one)."""
+        change after the fact (dnnkit --compare lists it). The knobs are hashed with it."""
         d = self._declaration()
         d.pop("amendments")
         return hashlib.blake2b(json.dumps(d, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()

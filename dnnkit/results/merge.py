@@ -82,10 +82,19 @@ class ResultComparison:
 def spec_change(old: dict, new: dict) -> SpecChange | None:
     """The declaration change of one claim between two records (None if unchanged or not fingerprinted)."""
     fa, fb = old.get("fingerprint"), new.get("fingerprint")
-    if not fa or not fb or fa == fb:
+    if not fa or not fb or fa == fb or _knobs_added_text_same(old["claim"], new["claim"]):
         return None
     before = list(old["claim"].get("amendments") or [])
     return SpecChange(new["id"], fa, fb, [a for a in new["claim"].get("amendments") or [] if a not in before])
+
+
+def _knobs_added_text_same(old: dict, new: dict) -> bool:
+    """A claim first declared with knobs, every other field as before: the same design written as data (its
+    fingerprint now hashes the knobs too), not a change."""
+    if old.get("knobs") is not None or new.get("knobs") is None:
+        return False
+    skip = {"amendments", "amendment_bases", "fingerprint", "knobs"}
+    return {k: v for k, v in old.items() if k not in skip} == {k: v for k, v in new.items() if k not in skip}
 
 
 def _minor(version: Any) -> tuple[str, ...]:
