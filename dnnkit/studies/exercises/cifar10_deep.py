@@ -153,6 +153,7 @@ def fit_config(arch: Arch, lr: float, sizes: Sizes) -> FitConfig:
 
 def run(options: Options, sizes: Sizes | None = None) -> Report:
     """Every step a-f over ``options.seeds`` seeds; returns the report (``report.write()`` saves it)."""
+    options.quick_data(NAME, ())  # one quick data set (MNIST-1D): a --data choice is refused, not ignored
     options.apply_threads()
     sizes = sizes or Sizes.for_profile(options.profile)
     context = options.run_context(NAME)  # seeds, pilot seeds, device and decisions, as a claim's (dnnkit.claimrun)

