@@ -377,6 +377,11 @@ def make_blobs_classification(
 # ------------------------------------------------------------------------- full-profile file loaders
 
 
+_IDX_FILE = "an IDX file (magic number, dimensions, then the bytes), optionally gzip-compressed (.gz)"
+_CIFAR_BATCH = ("a CIFAR-10 python batch: a pickled dict of b'data' (uint8 [N, 3072]) and b'labels' (N ints in "
+                "0..9)")
+
+
 def _read_bytes(path: Path) -> bytes:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found; {_DATA_HELP}")
@@ -386,7 +391,8 @@ def _read_bytes(path: Path) -> bytes:
                 return fh.read()
         return path.read_bytes()
     except (EOFError, gzip.BadGzipFile, OSError) as err:
-        raise ValueError(f"{path}: cannot read ({err}); the file is corrupt or truncated") from err
+        raise ValueError(f"{path}: cannot read ({err}); the file is corrupt or truncated; allowed: {_IDX_FILE}"
+                         ) from err
 
 
 def read_idx(path: str | Path, *, magic: int) -> np.ndarray:
@@ -394,7 +400,7 @@ def read_idx(path: str | Path, *, magic: int) -> np.ndarray:
     path = Path(path)
     raw = _read_bytes(path)
     if len(raw) < 4:
-        raise ValueError(f"{path}: {len(raw)} bytes, too short for an IDX header")
+        raise ValueError(f"{path}: {len(raw)} bytes, too short for an IDX header; allowed: {_IDX_FILE}")
     found = int.from_bytes(raw[:4], "big")
     if found != magic:
         raise ValueError(f"{path}: magic number {found}, expected {magic} (2051: images, 2049: labels)")
@@ -428,24 +434,28 @@ def load_mnist_idx(
                     return cand
         raise FileNotFoundError(f"{root / stem} (or {stem}.gz) not found; {_DATA_HELP}")
 
-    out = []
+    out, image_files = [], []
     for prefix in ("train", "t10k"):
         img_path, lab_path = find(f"{prefix}-images-idx3-ubyte"), find(f"{prefix}-labels-idx1-ubyte")
+        image_files.append(img_path)
         images, labels = read_idx(img_path, magic=2051), read_idx(lab_path, magic=2049)
         if len(images) != len(labels):
-            raise ValueError(f"{img_path} holds {len(images)} images but {lab_path} holds {len(labels)} labels")
+            raise ValueError(f"{img_path} holds {len(images)} images but {lab_path} holds {len(labels)} labels; "
+                             "allowed: one label per image")
         if labels.size and labels.max() > 9:
             raise ValueError(f"{lab_path}: label {int(labels.max())} found; allowed 0..9")
         out += [torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))]
     if out[0].shape[1:] != out[2].shape[1:]:
-        raise ValueError(f"train images are {tuple(out[0].shape[1:])}, test images {tuple(out[2].shape[1:])}")
+        raise ValueError(f"{image_files[0]} holds images of {tuple(out[0].shape[1:])} pixels, {image_files[1]} of "
+                         f"{tuple(out[2].shape[1:])}; allowed: one image size for train and test")
     return out[0], out[1], out[2], out[3]
 
 
 def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
     # Protocol-2 pickles written by Python 3 store bytes as _codecs.encode(text, "latin1").
     if encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r} is not allowed")
+        raise pickle.UnpicklingError(f"_codecs.encode with encoding {encoding!r} is refused: not loaded, no code "
+                                     "was run")
     return text.encode("latin1")
 
 
@@ -472,10 +482,8 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
         try:
             return self._allowed[(module, name)]
         except KeyError:
-            raise pickle.UnpicklingError(
-                f"forbidden global {module}.{name}; CIFAR-10 batches may only contain numpy arrays, "
-                "lists, bytes and dicts"
-            ) from None
+            raise pickle.UnpicklingError(f"forbidden global {module}.{name}: not loaded, no code was run; a batch "
+                                         "holds only numpy arrays, lists, bytes and dicts") from None
 
 
 def _load_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -485,18 +493,20 @@ def _load_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
         with open(path, "rb") as fh:
             batch = _NumpyOnlyUnpickler(fh, encoding="bytes").load()
     except Exception as err:  # any unpickling failure means a corrupt or unsafe file
-        raise ValueError(f"{path}: not a valid CIFAR-10 batch: {err}") from err
+        reason = " ".join(str(err).split()) or type(err).__name__  # pickle's own messages may span lines
+        raise ValueError(f"{path}: not a valid CIFAR-10 batch ({reason}); allowed: {_CIFAR_BATCH}") from err
     if not isinstance(batch, dict):
-        raise ValueError(f"{path}: expected a dict, got {type(batch).__name__}")
+        raise ValueError(f"{path}: expected a dict, got {type(batch).__name__}; allowed: {_CIFAR_BATCH}")
     batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in batch.items()}
     if "data" not in batch or "labels" not in batch:
-        raise ValueError(f"{path}: keys {sorted(batch)} lack 'data' and/or 'labels'")
+        raise ValueError(f"{path}: keys {sorted(batch)} lack 'data' and/or 'labels'; allowed: {_CIFAR_BATCH}")
     data, labels = batch["data"], np.asarray(batch["labels"])
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
         raise ValueError(f"{path}: data must be a uint8 array [N, 3072], got "
                          f"{getattr(data, 'dtype', type(data).__name__)} {getattr(data, 'shape', '')}")
     if labels.shape != (len(data),) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"{path}: {len(data)} images but labels have shape {labels.shape}, dtype {labels.dtype}")
+        raise ValueError(f"{path}: {len(data)} images but labels have shape {labels.shape}, dtype {labels.dtype}; "
+                         "allowed: one integer label per image")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise ValueError(f"{path}: labels span {int(labels.min())}..{int(labels.max())}; allowed 0..9")
     return data, labels.astype(np.int64)

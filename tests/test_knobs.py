@@ -84,3 +84,11 @@ def test_bad_knobs_are_refused_with_what_is_allowed() -> None:
     run = ClaimRun(_claim(), profile="quick", n_seeds=2, seed_base=0, device="cpu", nodeid="t")
     with pytest.raises(ValueError, match="'demo' declares no knobs"):
         run.knobs  # noqa: B018
+
+
+def test_the_fingerprint_hashes_whole_configs_while_claims_json_keeps_what_the_claim_set() -> None:
+    whole = as_data(DEMO, compact=False)
+    assert whole["net"]["quick"]["bias_init"] == "zeros" and whole["net"]["quick"]["n_inputs"] == 64
+    assert "bias_init" not in _claim(knobs=DEMO).as_dict()["knobs"]["net"]["quick"]
+    changed = replace(DEMO, net=QuickFull(DEMO.net.quick.replace(bn_momentum=0.02), DEMO.net.full))
+    assert _claim(knobs=changed).fingerprint() != _claim(knobs=DEMO).fingerprint()

@@ -1,7 +1,7 @@
-"""Reliability of the plugin's options and of the result files: every bad option refused before the first test runs
-(one usage-error line naming the value, nothing written), the result set written as one (claims.json is a manifest
-of its siblings' hashes, moved in last), orphan temps of killed writers removed at the next write, and real SIGKILLs
-of a process writing result sets and checkpoints.
+"""Reliability of the plugin's options and of the result files: an unused option named in a warning and a good
+results dir left as found (the bad options are cases of tests/test_bad_inputs.py), the result set written as one
+(claims.json is a manifest of its siblings' hashes, moved in last), orphan temps of killed writers removed at the
+next write, and real SIGKILLs of a process writing result sets and checkpoints.
 """
 
 from __future__ import annotations
@@ -43,51 +43,7 @@ def _tree(root: Path) -> set[str]:
             if "__pycache__" not in p.parts and not p.relative_to(root).parts[0].startswith(("runpytest-", "std"))}
 
 
-# ---------------------------------------------------------------- options, checked before the first test
-
-def _unwritable(root: Path) -> str:
-    if os.geteuid() == 0:  # root writes through any mode bits: a folder the kernel refuses instead
-        if not Path("/proc/self").is_dir():
-            pytest.skip("running as root without /proc: no unwritable directory to offer")
-        return "/proc/dnnkit-results"
-    folder = root / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    return str(folder / "results")
-
-
-BAD_OPTIONS = {
-    "threads-neg": (lambda root: ["--torch-threads", "-2"], "--torch-threads -2 is not allowed: give an integer >= 1"),
-    "seed-base-neg": (lambda root: ["--seed-base", "-1"], "--seed-base -1 is not allowed: give an integer >= 0"),
-    "results-file": (lambda root: ["--results-dir", "afile"], "--results-dir afile is not usable (it is a file"),
-    "results-under-file": (lambda root: ["--results-dir", "afile/sub"], "--results-dir afile/sub is not usable ("),
-    "results-unwritable": (lambda root: ["--results-dir", _unwritable(root)], "is not usable ("),
-    "data-dir-missing": (lambda root: ["--data-dir", "missing"], "--data-dir missing does not exist"),
-    "device-cuda": (lambda root: ["--device", "cuda"], "--device cuda was asked for"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_OPTIONS))
-def test_a_bad_option_is_refused_before_any_test_runs(pytester: pytest.Pytester, case: str) -> None:
-    if case == "device-cuda":
-        import torch
-
-        if torch.cuda.is_available():
-            pytest.skip("CUDA is available here: --device cuda is a good option")
-    args, message = BAD_OPTIONS[case]
-    pytester.makepyfile(test_ran="def test_ran():\n    open('ran.marker', 'w').close()\n")
-    (pytester.path / "afile").write_text("not a directory\n")
-    args = args(pytester.path)
-    before = _tree(pytester.path)
-    result = pytester.runpytest_subprocess(*INNER_ARGS, *args)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
-    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
-    assert len(errors) == 1 and message in errors[0], result.stderr.str()
-    assert args[-1] in errors[0]  # the value itself is named
-    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
-    assert "Traceback" not in result.stdout.str() + result.stderr.str()
-    assert _tree(pytester.path) == before  # no marker of a test, no results dir, no probe
-
+# ---------------------------------------------------------------- options (the bad ones: tests/test_bad_inputs.py)
 
 def test_an_unused_data_dir_is_named_in_a_warning_and_a_good_results_dir_is_left_as_found(
         pytester: pytest.Pytester) -> None:

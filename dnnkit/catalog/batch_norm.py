@@ -36,12 +36,112 @@ Adam lr 0.1: BN 0.88-0.94, plain 0.10 on all 8; N(0, 0.01): BN 0.93-0.97 vs plai
 within 8.2e-6 of the model's.
 """
 
+from dataclasses import dataclass, replace
+
 from ..evidence.claims import Amendment, Claim
+from ..evidence.knobs import QuickFull, fmt
+from ..nn.models import MLPConfig
+from ..train.training import FitConfig
 
 SECTION = "batch_norm"
 GERON = "Geron, Hands-On ML, ch. 11 (Batch Normalization)"
 IOFFE = "Geron ch. 11; Ioffe & Szegedy 2015, Batch Normalization"
-NET = "digits, 10 x 100 ELU He normal, Adam, batch 64, BN (momentum 0.1) before each activation vs none"
+
+
+def sci(value: float) -> str:
+    """A rate or tolerance in the chapter's e-notation: 1e-3, 3e-3, 1e-2 (knobs.fmt writes 0.001 and 0.01)."""
+    mantissa, exponent = f"{value:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
+# momentum 0.1 (Keras 0.9): averages over ~10 of digits' 23 steps per epoch (see above)
+DEEP = MLPConfig(n_inputs=64, n_outputs=10, depth=10, width=100, activation="elu", bn_momentum=0.1)
+ADAM = FitConfig(epochs=5, batch_size=64, optimizer="adam", lr=1e-3)
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """bn-faster-convergence: the deep net trained to a target, each arm at its own Adam rate of a grid."""
+
+    net: MLPConfig
+    fit: QuickFull[FitConfig]  # epochs: the cap on epochs to target, per profile
+    lr_grid: tuple[float, ...]
+    pilot_seeds: int  # select_lr's seeds per grid rate
+
+
+@dataclass(frozen=True)
+class LargeRate:
+    """bn-allows-larger-lr: the deep net at one large Adam rate, picked from a grid on pilots."""
+
+    net: MLPConfig
+    fit: FitConfig  # lr: the grid's smallest rate at which the plain net stalled on every pilot seed
+    lr_grid: tuple[float, ...]
+    stalled: float  # val accuracy below it after the budget = stalled (noted per arm)
+
+
+@dataclass(frozen=True)
+class PoorInit:
+    """bn-less-init-sensitive: the deep net at Adam's default rate from two poor initializations."""
+
+    net: MLPConfig
+    fit: FitConfig
+    tiny_std: float  # ELU with N(0, tiny_std) weights
+    sigmoid_std: float  # sigmoid with N(0, sigmoid_std) weights
+    stalled: float
+
+
+@dataclass(frozen=True)
+class ChapterModel:
+    """The chapter's first BN model (BN on the inputs and after every hidden activation) and its short training,
+    shared by bn-eval-uses-moving-stats and bn-folding-same-output-faster."""
+
+    net: MLPConfig
+    fit: FitConfig  # 2 epochs: the moving statistics are no longer the initial (0, 1)
+
+
+@dataclass(frozen=True)
+class MovingStats:
+    """bn-eval-uses-moving-stats: one example's logits alone and among two sets of batch companions."""
+
+    model: ChapterModel
+    companions: int  # the other examples in the example's batch (a batch of 64)
+    eval_atol: float  # eval mode: equal within eval_atol + eval_rtol x max |logit|
+    eval_rtol: float
+    train_min_diff: float  # train mode: the batched logits differ by more than this (max abs)
+
+
+@dataclass(frozen=True)
+class Folding:
+    """bn-folding-same-output-faster: the folded model's tolerance and the timing protocol."""
+
+    model: ChapterModel
+    rtol: float
+    atol: float
+    rounds: QuickFull[int]
+    # 10 ms blocks: at the 2 ms default one batch-1024 forward is one block, too short to average out BN's ~10% share.
+    block_ms: int
+    # Smallest speed-up asserted per batch: the claim's 10% at batch 1 (latency); 5% at batch 1024, where BN's
+    # elementwise work is a small share of the forward (pilot ratios 0.82-0.90; amendment FOLDING_BATCH_1024).
+    min_effect: dict[int, float]
+
+
+TO_TARGET = FitConfig(epochs=10, batch_size=64, optimizer="adam", target=("val_acc", 0.95), stop_at_target=True)
+CONVERGENCE = Convergence(net=DEEP, fit=QuickFull(TO_TARGET, replace(TO_TARGET, epochs=30)),
+                          lr_grid=(1e-3, 3e-3, 1e-2), pilot_seeds=2)
+LARGE_RATE = LargeRate(net=DEEP, fit=replace(ADAM, lr=0.1), lr_grid=(0.01, 0.03, 0.1), stalled=0.5)
+POOR_INIT = PoorInit(net=DEEP, fit=ADAM, tiny_std=0.01, sigmoid_std=1.0, stalled=0.5)
+CHAPTER_MODEL = ChapterModel(
+    net=MLPConfig(n_inputs=64, n_outputs=10, depth=5, width=100, activation="elu", input_batch_norm=True,
+                  batch_norm="after", bn_momentum=0.1),
+    fit=replace(ADAM, epochs=2))
+MOVING_STATS = MovingStats(model=CHAPTER_MODEL, companions=63, eval_atol=1e-6, eval_rtol=1e-5, train_min_diff=1e-3)
+FOLDING = Folding(model=CHAPTER_MODEL, rtol=1e-5, atol=1e-5, rounds=QuickFull(40, 100), block_ms=10,
+                  min_effect={1: 0.1, 1024: 0.05})
+
+NET = (f"digits, {DEEP.depth} x {DEEP.width} {DEEP.activation.upper()} He normal, Adam, batch {ADAM.batch_size}, "
+       f"BN (momentum {DEEP.bn_momentum}) before each activation vs none")
+C, L, P, M, F = CONVERGENCE, LARGE_RATE, POOR_INIT, MOVING_STATS, FOLDING
+(B1, E1), (B2, E2) = F.min_effect.items()
 
 BN_SEEDS = Amendment(
     date="2026-12-02",
@@ -77,18 +177,21 @@ CLAIMS = (
         sentence="A deep network with Batch Normalization converges faster: it reaches a target validation accuracy "
                  "in fewer epochs than the same network without it.",
         kind="time_to_target",
-        metric=f"epochs until val accuracy >= 0.95 (+inf if not within 10 epochs quick / 30 full); {NET}; each arm at "
-               "its own rate from (1e-3, 3e-3, 1e-2), chosen on 2 pilot seeds",
+        metric=f"epochs until val accuracy >= {C.fit.quick.target[1]} (+inf if not within {C.fit.quick.epochs} epochs "
+               f"quick / {C.fit.full.epochs} full); {NET}; each arm at its own rate from "
+               f"({', '.join(map(sci, C.lr_grid))}), chosen on {C.pilot_seeds} pilot seeds",
         direction="less", arms=("BN", "plain"), delta=1.0, seeds={"quick": 16, "full": 30}, amendments=(BN_SEEDS,),
+        knobs=CONVERGENCE,
     ),
     Claim(
         id="bn-allows-larger-lr", section=SECTION, source=GERON,
         sentence="Batch Normalization lets you use much larger learning rates: at a rate where the plain network "
                  "diverges or stalls, the network with BN trains.",
         kind="directional",
-        metric=f"val accuracy after 5 epochs (diverged = -inf) at Adam lr 0.1, the smallest rate of (0.01, 0.03, 0.1) "
-               f"at which the plain net stalled (< 0.5) on every pilot seed; {NET}",
-        direction="greater", arms=("BN", "plain"), delta=0.1,
+        metric=f"val accuracy after {L.fit.epochs} epochs (diverged = -inf) at Adam lr {L.fit.lr}, the smallest rate "
+               f"of ({', '.join(map(str, L.lr_grid))}) at which the plain net stalled (< {L.stalled}) on every pilot "
+               f"seed; {NET}",
+        direction="greater", arms=("BN", "plain"), delta=0.1, knobs=LARGE_RATE,
     ),
     Claim(
         id="bn-less-init-sensitive", section=SECTION, source=GERON,
@@ -96,9 +199,10 @@ CLAIMS = (
                  "initialization (tiny N(0, 0.01) weights, or sigmoid with N(0, 1) weights) the network with BN "
                  "still trains while the plain one does not.",
         kind="directional",
-        metric="val accuracy after 5 epochs, Adam lr 1e-3 (both arms); two sub-decisions: ELU with N(0, 0.01) weights "
-               "and sigmoid with N(0, 1) weights, 10 x 100 on digits, BN (momentum 0.1) before each activation vs none",
-        direction="greater", arms=("BN", "plain"), delta=0.1,
+        metric=f"val accuracy after {P.fit.epochs} epochs, Adam lr {sci(P.fit.lr)} (both arms); two sub-decisions: "
+               f"ELU with N(0, {P.tiny_std}) weights and sigmoid with N(0, {P.sigmoid_std:g}) weights, {P.net.depth} x "
+               f"{P.net.width} on digits, BN (momentum {P.net.bn_momentum}) before each activation vs none",
+        direction="greater", arms=("BN", "plain"), delta=0.1, knobs=POOR_INIT,
     ),
     Claim(
         id="bn-eval-uses-moving-stats", section=SECTION, source=GERON,
@@ -106,10 +210,12 @@ CLAIMS = (
                  "estimated during training, so one example's prediction does not depend on the rest of its batch; "
                  "in training mode it does (the batch's own statistics are used).",
         kind="exact",
-        metric="per seed: one validation example's logits alone, with 63 random companions, and with 63 others; "
-               "eval mode: all three equal within 1e-6 + 1e-5 x max |logit|; train mode: the two batched logits differ by "
-               "more than 1e-3 (max abs); chapter BN model (input BN + BN after each of 5 x 100 ELU), trained 2 epochs",
-        direction="holds", arms=("eval mode", "train mode"),
+        metric=f"per seed: one validation example's logits alone, with {M.companions} random companions, and with "
+               f"{M.companions} others; eval mode: all three equal within {fmt(M.eval_atol)} + {fmt(M.eval_rtol)} x max "
+               f"|logit|; train mode: the two batched logits differ by more than {sci(M.train_min_diff)} (max abs); "
+               f"chapter BN model (input BN + BN {M.model.net.batch_norm} each of {M.model.net.depth} x "
+               f"{M.model.net.width} {M.model.net.activation.upper()}), trained {M.model.fit.epochs} epochs",
+        direction="holds", arms=("eval mode", "train mode"), knobs=MOVING_STATS,
     ),
     Claim(
         id="bn-folding-same-output-faster", section=SECTION, source=GERON,
@@ -117,10 +223,12 @@ CLAIMS = (
                  "gives the same outputs and makes faster predictions (BN otherwise adds computations at "
                  "prediction time).",
         kind="timing",
-        metric="exact sub-decision: fold_batchnorm's eval outputs on the digits validation set equal the model's "
-               "(rtol 1e-5, atol 1e-5) on every seed; timing: seconds per eval forward, interleaved rounds (40 quick, "
-               "100 full) of >= 10 ms blocks, 1 torch thread, batch 1 (faster by > 10%) and batch 1024 (by > 5%); "
-               "chapter BN model trained 2 epochs; median per-round ratio folded/unfolded",
+        metric=f"exact sub-decision: fold_batchnorm's eval outputs on the digits validation set equal the model's "
+               f"(rtol {fmt(F.rtol)}, atol {fmt(F.atol)}) on every seed; timing: seconds per eval forward, interleaved "
+               f"rounds ({F.rounds.quick} quick, {F.rounds.full} full) of >= {F.block_ms} ms blocks, 1 torch thread, "
+               f"batch {B1} (faster by > {E1:.0%}) and batch {B2} (by > {E2:.0%}); chapter BN model trained "
+               f"{F.model.fit.epochs} epochs; median per-round ratio folded/unfolded",
         direction="faster", arms=("folded", "unfolded"), min_effect=0.1, amendments=(FOLDING_TIMER, FOLDING_BATCH_1024),
+        knobs=FOLDING,
     ),
 )

@@ -1,9 +1,10 @@
 """Claims of the section "Learning Rate Scheduling" (and its learning-rate finder).
 
 Design of the two schedule claims (declared before their evidence run): MNIST-1D (2000 train / 1000 val, generated
-offline with the seed base as its seed (seed 0 on the pilots), standardized on train), 40-2x64-10 ELU/He, SGD with momentum 0.9, batch 128, a fixed budget of 15
-epochs; the metric is the final (last-epoch) validation accuracy. Digits was tried first and has no room: at 10
-epochs every schedule and the best constant rate ended at 96.5-96.8% (4 pilot seeds). The schedules' own
+offline with the seed base as its seed (seed 0 on the pilots), standardized on train), 40-2x64-10 ELU/He (2 hidden
+layers of 64), SGD with momentum 0.9, batch 128, a fixed budget of 15 epochs; the metric is the final (last-epoch)
+validation accuracy. Digits was tried first and has no room: at 10 epochs every schedule and the best constant
+rate ended at 96.5-96.8% (4 pilot seeds). The schedules' own
 hyperparameters are the chapter's (25-epoch Keras examples) scaled to the budget E = 15: exponential s = 0.8 E (the
 chapter's s = 20 of 25), stepped per epoch; performance = ReduceLROnPlateau(factor 0.5, patience 0.2 E = 3) on the
 validation loss; power s = 0.25 E, c = 1, per epoch; piecewise constant eta0 until 0.2 E, eta0/2 until 0.6 E, then
@@ -27,17 +28,17 @@ target accuracy were not used: 1cycle's warm-up makes it reach 0.45 later than t
 epochs on 4 pilots) although it ends higher, so "speeds up convergence" is read as "ends better at a fixed budget",
 the issue's second reading.
 
-lr-finder-trains: digits (standardized), 64-2x32-10 ELU/He, plain SGD (the chapter's find_learning_rate runs on
-SGD), batch 32, 10 epochs. Per seed, dnnkit.lr_finder.find_lr (rate from 1e-4 growing to 10 over one epoch, stopped
-when the smoothed loss explodes; suggestion = the rate at the smoothed loss's minimum / 10) on the seed's freshly
-initialized net; the same initialization then trains at the suggestion, and every seed at the best rate of the grid
-(0.01, 0.03, 0.1, 0.3, 1.0), chosen per seed base by median final val accuracy on 4 pilot seeds. Decided as
-equivalence (paired TOST, margin 0.01 = about 4 of 360 validation digits) since issue 15 (amendment LR_FINDER): the
-first design compared the suggestion with 10x it, which sits at the finder's own divergence point. Pilot bases
-100-104 (16 seeds): best grid rate 0.3 on all five (pilot medians 0.968-0.981; 1.0 stays at chance); suggestions
-0.12-0.21; mean difference suggestion - grid -0.001 to -0.003, TOST p <= 5.6e-4 with the first 8 seeds on every base,
-so 8 seeds. The first design's pilots (6 seeds): the suggestion reached 0.95 in 2-4 epochs on all 6, 10x diverged on
-all 6.
+lr-finder-trains: digits (standardized), 64-2x32-10 ELU/He (2 hidden layers of 32), plain SGD (the chapter's
+find_learning_rate runs on SGD), batch 32, 10 epochs. Per seed, dnnkit.lr_finder.find_lr (rate from 1e-4 growing to
+10 over one epoch, stopped when the smoothed loss explodes; suggestion = the rate at the smoothed loss's minimum /
+10) on the seed's freshly initialized net; the same initialization then trains at the suggestion, and every seed at
+the best rate of the grid (0.01, 0.03, 0.1, 0.3, 1.0), chosen per seed base by median final val accuracy on 4 pilot
+seeds. Decided as equivalence (paired TOST, margin 0.01 = about 4 of 360 validation digits) since issue 15
+(amendment LR_FINDER): the first design compared the suggestion with 10x it, which sits at the finder's own
+divergence point. Pilot bases 100-104 (16 seeds): best grid rate 0.3 on all five (pilot medians 0.968-0.981; 1.0
+stays at chance); suggestions 0.12-0.21; mean difference suggestion - grid -0.001 to -0.003, TOST p <= 5.6e-4 with
+the first 8 seeds on every base, so 8 seeds. The first design's pilots (6 seeds): the suggestion reached 0.95 in
+2-4 epochs on all 6, 10x diverged on all 6.
 
 Sensitivities (shown, not gating; issue 15): schedules-speed-convergence also decides epochs to val acc 0.45 (its first
 reading, set aside because 1cycle's warm-up reaches it later); one-cycle-best also decides the strict "1cycle better
@@ -47,12 +48,75 @@ on 4 of 5 bases at 8 seeds (vs performance not reproduced at base 103). MNIST-1D
 the pilots above used seed 0).
 """
 
+from dataclasses import dataclass
+
 from ..evidence.claims import Amendment, Claim, Expect
+from ..nn.models import MLPConfig
+from ..train.training import FitConfig
 
 SECTION = "schedules"
 GERON = "Geron, Hands-On ML, ch. 11 (Learning Rate Scheduling)"
-BUDGET = ("final validation accuracy after 15 epochs (MNIST-1D 2000/1000, 40-2x64-10 ELU/He, SGD momentum 0.9, "
-          "batch 128), each arm at its own grid rate (constant 0.1, every schedule 0.3)")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """schedules-speed-convergence (and one-cycle-best through OneCycle): MNIST-1D, the net, the fixed budget,
+    each schedule's own settings (the chapter's scaled to the budget E) and the rate each arm got on pilots."""
+
+    n_train: int  # MNIST-1D drawn with the seed base: train / validation examples
+    n_val: int
+    net: MLPConfig
+    # target: recorded for the time-to-target sensitivity only (no early stop), the level pilots reached in 6-9 epochs
+    fit: FitConfig
+    constant_rate: float  # the best constant rate of the pilot grid
+    schedule_rate: float  # every schedule's eta0 (1cycle's max_lr): its best rate of the pilot grid
+    exponential_s: float  # x E: the chapter's s = 20 of 25 epochs
+    performance_factor: float
+    performance_patience: float  # x E, rounded
+    power_s: float  # x E
+    power_c: float
+    piecewise_until: tuple[float, ...]  # x E, rounded: the chapter's [5, 15] boundaries of 25 epochs
+    piecewise_divisors: tuple[int, ...]  # eta0, then eta0 / each: the chapter's 0.01, 0.005, 0.001
+
+
+@dataclass(frozen=True)
+class OneCycle:
+    """one-cycle-best: the schedules' budget and the non-inferiority margin of 1cycle against each rival."""
+
+    budget: Budget
+    margin: float  # in final validation accuracy
+
+
+@dataclass(frozen=True)
+class Finder:
+    """lr-finder-trains: the net, its SGD training, the finder's rate sweep and the hand-searched grid."""
+
+    net: MLPConfig
+    fit: FitConfig
+    lr_min: float  # the finder's sweep: lr_min growing to lr_max over one epoch
+    lr_max: float
+    grid: tuple[float, ...]  # plain SGD rates; the best is chosen per seed base on pilot_seeds seeds
+    pilot_seeds: int
+    margin: float  # equivalence margin in final val accuracy (about 4 of the 360 validation digits)
+
+
+SCHEDULES = Budget(
+    n_train=2000, n_val=1000, net=MLPConfig(n_inputs=40, n_outputs=10, depth=2, width=64, activation="elu"),
+    fit=FitConfig(epochs=15, batch_size=128, optimizer="momentum", optimizer_params={"momentum": 0.9},
+                  target=("val_acc", 0.45)),
+    constant_rate=0.1, schedule_rate=0.3, exponential_s=0.8, performance_factor=0.5, performance_patience=0.2,
+    power_s=0.25, power_c=1.0, piecewise_until=(0.2, 0.6), piecewise_divisors=(2, 10),
+)
+ONE_CYCLE = OneCycle(budget=SCHEDULES, margin=0.01)
+FINDER = Finder(net=MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu"),
+                fit=FitConfig(epochs=10, batch_size=32, optimizer="sgd"), lr_min=1e-4, lr_max=10.0,
+                grid=(0.01, 0.03, 0.1, 0.3, 1.0), pilot_seeds=4, margin=0.01)
+
+B, F = SCHEDULES, FINDER
+BUDGET = (f"final validation accuracy after {B.fit.epochs} epochs (MNIST-1D {B.n_train}/{B.n_val}, "
+          f"{B.net.n_inputs}-{B.net.depth}x{B.net.width}-{B.net.n_outputs} {B.net.activation.upper()}/He, SGD momentum "
+          f"{B.fit.optimizer_params['momentum']}, batch {B.fit.batch_size}), each arm at its own grid rate (constant "
+          f"{B.constant_rate}, every schedule {B.schedule_rate})")
 SEEDS = {"quick": 8, "full": 20}
 EXPONENTIAL_UNDER_MARGIN = Expect.not_refuted(
     why="exponential decay's gain over the best constant rate is about the 0.01 margin or below and cannot be powered "
@@ -97,16 +161,18 @@ CLAIMS = (
                  "model within the same number of epochs than the best constant learning rate.",
         kind="paired", metric=f"{BUDGET}; one sub-decision per schedule against the best constant rate of the grid",
         direction="greater", arms=("exponential / performance / 1cycle", "best constant rate"), delta=0.01,
-        design="paired", seeds=SEEDS, expect=EXPONENTIAL_UNDER_MARGIN, amendments=(SPEED_EXPECT,),
+        design="paired", seeds=SEEDS, expect=EXPONENTIAL_UNDER_MARGIN, amendments=(SPEED_EXPECT,), knobs=SCHEDULES,
     ),
     Claim(
         id="one-cycle-best", section=SECTION, source=GERON + "; the chapter's default configuration table: 1cycle",
         sentence="1cycle scheduling matches or beats the other learning-rate schedules at an equal number of "
                  "epochs (the chapter recommends it by default).",
         kind="paired",
-        metric=f"{BUDGET}; non-inferiority with margin 0.01: 1cycle vs (other schedule - 0.01), one-sided, one "
-               "sub-decision per schedule (exponential, performance, power, piecewise constant)",
+        metric=f"{BUDGET}; non-inferiority with margin {ONE_CYCLE.margin}: 1cycle vs (other schedule - "
+               f"{ONE_CYCLE.margin}), one-sided, one sub-decision per schedule (exponential, performance, power, "
+               "piecewise constant)",
         direction="greater", arms=("1cycle", "other schedule - margin"), delta=0.01, design="paired", seeds=SEEDS,
+        knobs=ONE_CYCLE,
     ),
     Claim(
         id="lr-finder-trains", section=SECTION, source=GERON + " (finding a good learning rate; exercise: search "
@@ -114,10 +180,11 @@ CLAIMS = (
         sentence="The learning rate the LR finder suggests (about 10 times below the rate where the loss starts to "
                  "climb) trains the net as well as the best rate of a grid searched by hand.",
         kind="equivalence",
-        metric="final val accuracy after 10 epochs (digits, 64-2x32-10 ELU/He, plain SGD, batch 32), each seed's "
-               "suggestion vs the best rate of the grid (0.01, 0.03, 0.1, 0.3, 1.0), chosen by median final val "
-               "accuracy on 4 pilot seeds; same init per seed; paired TOST, margin 0.01",
+        metric=f"final val accuracy after {F.fit.epochs} epochs (digits, {F.net.n_inputs}-{F.net.depth}x{F.net.width}-"
+               f"{F.net.n_outputs} {F.net.activation.upper()}/He, plain SGD, batch {F.fit.batch_size}), each seed's "
+               f"suggestion vs the best rate of the grid ({', '.join(map(str, F.grid))}), chosen by median final val "
+               f"accuracy on {F.pilot_seeds} pilot seeds; same init per seed; paired TOST, margin {F.margin}",
         direction="equivalent", arms=("suggested rate", "best grid rate"), delta=0.01, design="paired",
-        seeds={"quick": 16, "full": 30}, amendments=(LR_FINDER, LR_FINDER_SEEDS),
+        seeds={"quick": 16, "full": 30}, amendments=(LR_FINDER, LR_FINDER_SEEDS), knobs=FINDER,
     ),
 )

@@ -139,13 +139,13 @@ class Claim:
         d["fingerprint"] = self.fingerprint()
         return d
 
-    def _declaration(self) -> dict:
+    def _declaration(self, compact: bool = True) -> dict:
         # a claim without knobs keeps the fingerprint it had before knobs existed
         d = asdict(dataclasses.replace(self, knobs=None))
         if self.knobs is None:
             d.pop("knobs")
         else:
-            d["knobs"] = as_data(self.knobs)
+            d["knobs"] = as_data(self.knobs, compact=compact)
         return d
 
     def declared_text(self) -> str:
@@ -155,7 +155,7 @@ class Claim:
     def fingerprint(self) -> str:
         """A hash of the declaration without its amendments: a changed fingerprint with no new amendment is a
         change after the fact (dnnkit --compare lists it). The knobs are hashed with it."""
-        d = self._declaration()
+        d = self._declaration(compact=False)
         d.pop("amendments")
         return hashlib.blake2b(json.dumps(d, sort_keys=True, default=str).encode(), digest_size=8).hexdigest()
 

@@ -77,13 +77,13 @@ def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
-def declared_fields(value: Any, nested: bool) -> list[tuple[str, Any]]:
-    """A knobs dataclass's fields; for a nested config (an MLPConfig in the knobs) only those set away from their
-    class defaults and not following from the data (n_inputs, n_outputs): the rest is not the claim's choice."""
+def declared_fields(value: Any, nested: bool, compact: bool = True) -> list[tuple[str, Any]]:
+    """A knobs dataclass's fields; for a nested config (an MLPConfig in the knobs), when compact, only those set
+    away from their class defaults and not following from the data (n_inputs, n_outputs): what the claim chose."""
     out = []
     for f in dataclasses.fields(value):
         v = getattr(value, f.name)
-        if nested:
+        if nested and compact:
             if f.name in FOLLOW_FROM_DATA:
                 continue
             default = f.default if f.default is not dataclasses.MISSING else (
@@ -143,22 +143,24 @@ def unstated(knobs: Any, text: str) -> list[str]:
     return [f"{name}={value!r}" for name, value in leaves(knobs) if not is_stated(value, text)]
 
 
-def as_data(knobs: Any, nested: bool = False) -> Any:
-    """The knobs as plain JSON-able data for claims.json (nested configs: the fields the claim set; callables by
-    qualified name)."""
-    if isinstance(knobs, QuickFull):
-        return {"quick": as_data(knobs.quick, True), "full": as_data(knobs.full, True)}
-    if dataclasses.is_dataclass(knobs) and not isinstance(knobs, type):
-        return {name: as_data(v, True) for name, v in declared_fields(knobs, nested)}
-    if isinstance(knobs, Mapping):
-        return {str(k): as_data(v, nested) for k, v in knobs.items()}
-    if isinstance(knobs, (tuple, list)):
-        return [as_data(v, nested) for v in knobs]
-    if knobs is None or isinstance(knobs, (bool, int, float, str)):
-        return knobs
-    if isinstance(knobs, functools.partial):
-        return {"partial": as_data(knobs.func), "args": as_data(knobs.args, nested),
-                "keywords": as_data(knobs.keywords, nested)}
-    if callable(knobs):
-        return f"{getattr(knobs, '__module__', '?')}.{getattr(knobs, '__qualname__', type(knobs).__name__)}"
-    return repr(knobs)
+def as_data(knobs: Any, nested: bool = False, compact: bool = True) -> Any:
+    """The knobs as plain JSON-able data (callables by qualified name): compact for claims.json (nested configs:
+    the fields the claim set), whole for the fingerprint (a changed config default changes the experiment too)."""
+    def walk(value: Any, nested: bool) -> Any:
+        if isinstance(value, QuickFull):
+            return {"quick": walk(value.quick, True), "full": walk(value.full, True)}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {name: walk(v, True) for name, v in declared_fields(value, nested, compact)}
+        if isinstance(value, Mapping):
+            return {str(k): walk(v, nested) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return [walk(v, nested) for v in value]
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, functools.partial):
+            return {"partial": walk(value.func, nested), "args": walk(value.args, nested),
+                    "keywords": walk(value.keywords, nested)}
+        if callable(value):
+            return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', type(value).__name__)}"
+        return repr(value)
+    return walk(knobs, nested)

@@ -164,7 +164,8 @@ def load_benchmark_json(path: str | Path) -> dict:
     try:
         payload = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"cannot read benchmark JSON {str(path)!r}: {err}") from None
+        raise ValueError(f"cannot read benchmark JSON {str(path)!r}: {err}; give a file written by pytest "
+                         "--benchmark-json") from None
     benches = payload.get("benchmarks") if isinstance(payload, dict) else None
     if not isinstance(benches, list) or not all(isinstance(b, dict) and "stats" in b and "fullname" in b
                                                 for b in benches):

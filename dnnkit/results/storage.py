@@ -142,6 +142,9 @@ def check_manifest(claims_json: Path, payload: dict) -> None:
                              "interrupted or the file was changed: rerun to write the set again")
 
 
+_A_RESULT_SET = "a results directory holding the claims.json that --results-dir wrote, or that claims.json itself"
+
+
 def load_results(path: str | Path, verify: bool = True) -> dict:
     """Read a claims.json (a directory or the file itself); ValueError if it is not a dnnkit result set, or (verify)
     if a sibling it lists differs from its hash."""
@@ -151,9 +154,10 @@ def load_results(path: str | Path, verify: bool = True) -> dict:
     try:
         payload = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"cannot read dnnkit results from {str(path)!r}: {err}") from None
+        raise ValueError(f"cannot read dnnkit results from {str(path)!r}: {err}; give {_A_RESULT_SET}") from None
     if not isinstance(payload, dict) or payload.get("schema") != SCHEMA or "claims" not in payload:
-        raise ValueError(f"{str(path)!r} is not a dnnkit result set of schema {SCHEMA}")
+        raise ValueError(f"{str(path)!r} is not a dnnkit result set of schema {SCHEMA}; allowed: {_A_RESULT_SET} "
+                         f"(schema {SCHEMA}, with a 'claims' list)")
     problem = schema_problem(payload)
     if problem:
         raise ValueError(f"{str(path)!r} is not a valid dnnkit result set: {problem}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -92,6 +93,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 # Version of the checkpoint layout; 0 = written before the field existed (read best-effort).
 FORMAT = 1
+WRITTEN_BY = "a file written by save_checkpoint, fit(checkpoint_dir=...) or save_mlp"
 
 
 def save_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer | None = None,
@@ -126,20 +128,26 @@ def read_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
                                 + (f" (in it: {', '.join(inside[:5])}{' ...' if len(inside) > 5 else ''})" if inside
                                    else " (it holds no .pt files)"))
     if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist")
+        raise FileNotFoundError(f"checkpoint {str(path)!r} does not exist; allowed: an existing {WRITTEN_BY}")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as err:  # torch's weights-only unpickler raises many types (KeyError, IndexError...) on garbage
-        raise ValueError(f"checkpoint {str(path)!r} is corrupt or truncated, or holds non-tensor objects: {err}") from None
+        refused = re.search(r"GLOBAL ([\w.]+)", str(err))
+        if refused:  # torch's own text advises weights_only=False, which would run the file's code: not repeated
+            raise ValueError(f"checkpoint {str(path)!r} holds an object a weights-only load refuses "
+                             f"({refused.group(1)}): not loaded, no code was run; allowed: {WRITTEN_BY} (tensors and "
+                             "plain values)") from None
+        first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+        raise ValueError(f"checkpoint {str(path)!r} is corrupt or truncated ({first}); allowed: {WRITTEN_BY}") from None
     if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
-        raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (no 'model' entry); allowed: a file "
-                         "written by save_checkpoint, fit(checkpoint_dir=...) or save_mlp")
+        raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (no 'model' entry); allowed: {WRITTEN_BY}")
     version = state.get("format", 0)
     if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= FORMAT:
         raise ValueError(f"checkpoint {str(path)!r} has format {version!r}; this dnnkit reads formats 0..{FORMAT} "
                          "(a newer dnnkit wrote it?)")
     if not isinstance(state.get("extra", {}), dict):
-        raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (its 'extra' entry is not a dict)")
+        raise ValueError(f"checkpoint {str(path)!r} is not a dnnkit checkpoint (its 'extra' entry is not a dict); "
+                         f"allowed: {WRITTEN_BY}")
     return state
 
 

@@ -293,6 +293,10 @@ def _already_complete(path: str | Path, extra: dict[str, Any], config: FitConfig
     but holds no history to return (a periodic checkpoint, or a final.pt of an older dnnkit)."""
     epoch = int(extra.get("epoch", 0))
     if extra.get("complete") and isinstance(extra.get("rows"), list):
+        if epoch > config.epochs:  # returning it would hand back more epochs than this config trains
+            raise ValueError(f"checkpoint {str(path)!r} is a finished run of {epoch} epochs, more than FitConfig.epochs="
+                             f"{config.epochs}; allowed: FitConfig.epochs >= {epoch} (the run as it finished) or a "
+                             f"checkpoint at epoch <= {config.epochs}")
         return epoch >= config.epochs or epoch < int(extra.get("epochs", epoch)) or bool(extra.get("diverged"))
     if epoch >= config.epochs:
         raise ValueError(f"checkpoint {str(path)!r} is at epoch {epoch}, so a run of FitConfig.epochs={config.epochs} "

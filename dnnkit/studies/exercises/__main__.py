@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           data_dir=args.data_dir, out_dir=args.out, plots=not args.no_plots,
                           progress=not args.no_progress, threads=args.threads or None, data=args.data)
         report = recipe_module(args.name).run(options)
-    except (ValueError, FileNotFoundError, ModuleNotFoundError) as err:  # bad input, missing files or extra
+    except (ValueError, OSError, ModuleNotFoundError) as err:  # bad input, a data dir that is a file, missing files or extra
         print(f"dnnkit.exercises {args.name}: {err}", file=sys.stderr)
         return 2
     paths = report.write()
