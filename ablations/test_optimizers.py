@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 from torch import nn
 
 from dnnkit import data
+from dnnkit.catalog.optimizers import BowlDesign, IllConditioned, MomentumMLP
 from dnnkit.data import Split
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.optim.quadratic import Bowl, best_rate, run_optimizer, sign_changes, steps_to_tolerance
@@ -24,26 +25,23 @@ from dnnkit.train.experiment import ArmRuns, replace_fit
 from dnnkit.train.training import FitConfig
 from dnnkit.train.training import fit as train
 
-BOWL = Bowl(kappa=100.0, dim=2)
-STEPS, TOL = 3000, 1e-6
-GRID_C = (0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 3.0)  # lr = c / lambda_max
 
-
-def grid(bowl: Bowl) -> list[float]:
-    return [c / bowl.kappa for c in GRID_C]
-
-
-def starts(seeds, bowl: Bowl = BOWL) -> torch.Tensor:
+def starts(seeds, bowl: Bowl) -> torch.Tensor:
     """One starting point per seed on the unit circle, from that seed's init stream."""
     return torch.stack([bowl.random_start(s.generator("init")) for s in seeds])
 
 
-def arm_steps(claim, arm: str, name: str, bowl: Bowl = BOWL, **hyper) -> tuple[np.ndarray, torch.Tensor]:
-    """The arm at its own best grid rate (chosen on pilot starts): steps to tolerance per evidence seed."""
-    lr, table = best_rate(name, grid(bowl), starts(claim.pilot_seeds(4), bowl), steps=STEPS, tol=TOL, bowl=bowl, **hyper)
+def arm_steps(claim, arm: str, name: str, design: BowlDesign, kappa: float | None = None,
+              **hyper) -> tuple[np.ndarray, torch.Tensor]:
+    """The arm at its own best grid rate (chosen on pilot starts): steps to tolerance per evidence seed. `kappa`
+    replaces the design's condition number (same budget, tolerance and grid of c / lambda_max)."""
+    bowl = Bowl(kappa=kappa or design.kappa, dim=design.dim)
+    grid = [c / bowl.kappa for c in design.grid_c]
+    lr, table = best_rate(name, grid, starts(claim.pilot_seeds(design.pilots), bowl), steps=design.steps,
+                          tol=design.tol, bowl=bowl, **hyper)
     claim.note(**{f"{arm} lr (kappa {bowl.kappa:g})": lr, f"{arm} pilot grid (kappa {bowl.kappa:g})": table})
-    trajectory = run_optimizer(name, lr, STEPS, starts(claim.seeds(), bowl), bowl=bowl, **hyper)
-    return steps_to_tolerance(trajectory, TOL, bowl), trajectory
+    trajectory = run_optimizer(name, lr, design.steps, starts(claim.seeds(), bowl), bowl=bowl, **hyper)
+    return steps_to_tolerance(trajectory, design.tol, bowl), trajectory
 
 
 @pytest.mark.claim("momentum-beats-plain-gd")
@@ -51,9 +49,10 @@ def test_momentum_beats_plain_gd(claim):
     """Momentum optimization escapes from plateaus much faster than gradient descent: on an elongated bowl, gradient
     descent goes down the steep slope quickly but takes a very long time down the valley, while momentum
     (beta = 0.9) rolls down the valley faster and faster."""
-    momentum, _ = arm_steps(claim, "momentum 0.9", "momentum", momentum=0.9)
-    plain, _ = arm_steps(claim, "plain GD", "sgd")
-    claim.note(theory_optimal_gd_lr=BOWL.optimal_gd_lr())
+    k = claim.knobs
+    momentum, _ = arm_steps(claim, f"momentum {k.beta}", "momentum", k.bowl, momentum=k.beta)
+    plain, _ = arm_steps(claim, "plain GD", "sgd", k.bowl)
+    claim.note(theory_optimal_gd_lr=Bowl(kappa=k.bowl.kappa, dim=k.bowl.dim).optimal_gd_lr())
     claim.decide(momentum.tolist(), plain.tolist())
 
 
@@ -62,28 +61,31 @@ def test_nesterov_beats_momentum(claim, digits):
     """Nesterov accelerated gradient is generally faster than regular momentum optimization: it needs no more steps,
     and fewer on the elongated bowl, because it measures the gradient slightly ahead in the direction of the
     momentum, which dampens oscillations."""
-    nag, _ = arm_steps(claim, "nesterov 0.9", "nesterov", momentum=0.9)
-    hb, _ = arm_steps(claim, "momentum 0.9", "momentum", momentum=0.9)
-    claim.decide(nag.tolist(), hb.tolist(), label="fewer steps on the elongated bowl (kappa 100)")
-    # "No more steps": also on a milder bowl (kappa 10), per seed, each at its best grid rate.
-    mild = Bowl(kappa=10.0, dim=2)
-    nag10, _ = arm_steps(claim, "nesterov 0.9", "nesterov", mild, momentum=0.9)
-    hb10, _ = arm_steps(claim, "momentum 0.9", "momentum", mild, momentum=0.9)
-    claim.note(steps_kappa10={"nesterov": nag10.tolist(), "momentum": hb10.tolist()})
-    claim.decide([bool(a <= b) for a, b in zip([*nag, *nag10], [*hb, *hb10], strict=True)], kind="exact",
-                 label="Nesterov needs no more steps than momentum on every seed (kappa 100 and 10)")
+    k = claim.knobs
+    nesterov, momentum = f"nesterov {k.beta}", f"momentum {k.beta}"
+    elongated, steep = f"kappa {k.bowl.kappa:g}", f"kappa {k.steep_kappa:g}"
+    nag, _ = arm_steps(claim, nesterov, "nesterov", k.bowl, momentum=k.beta)
+    hb, _ = arm_steps(claim, momentum, "momentum", k.bowl, momentum=k.beta)
+    claim.decide(nag.tolist(), hb.tolist(), label=f"fewer steps on the elongated bowl ({elongated})")
+    # "No more steps": also on a milder bowl, per seed, each at its best grid rate.
+    nag_mild, _ = arm_steps(claim, nesterov, "nesterov", k.bowl, k.mild_kappa, momentum=k.beta)
+    hb_mild, _ = arm_steps(claim, momentum, "momentum", k.bowl, k.mild_kappa, momentum=k.beta)
+    claim.note(**{f"steps_kappa{k.mild_kappa:g}": {"nesterov": nag_mild.tolist(), "momentum": hb_mild.tolist()}})
+    claim.decide([bool(a <= b) for a, b in zip([*nag, *nag_mild], [*hb, *hb_mild], strict=True)], kind="exact",
+                 label=f"Nesterov needs no more steps than momentum on every seed ({elongated} and {k.mild_kappa:g})")
     # Sensitivities: the setups left out after pilots, where "generally" is put to the test (catalog docstring).
-    steep = Bowl(kappa=1000.0, dim=2)
-    nag1000, _ = arm_steps(claim, "nesterov 0.9", "nesterov", steep, momentum=0.9)
-    hb1000, _ = arm_steps(claim, "momentum 0.9", "momentum", steep, momentum=0.9)
-    claim.decide(nag1000.tolist(), hb1000.tolist(), label="fewer steps on a steeper bowl (kappa 1000)",
-                 sensitivity="left out after pilots: at kappa 1000 momentum at c = 2 beat Nesterov at c = 1 (138 vs "
+    nag_steep, _ = arm_steps(claim, nesterov, "nesterov", k.bowl, k.steep_kappa, momentum=k.beta)
+    hb_steep, _ = arm_steps(claim, momentum, "momentum", k.bowl, k.steep_kappa, momentum=k.beta)
+    claim.decide(nag_steep.tolist(), hb_steep.tolist(), label=f"fewer steps on a steeper bowl ({steep})",
+                 sensitivity=f"left out after pilots: at {steep} momentum at c = 2 beat Nesterov at c = 1 (138 vs "
                              "194 steps), Nesterov's stability limit falling between grid points")
-    mlp = train_optimizers(claim, digits, MOMENTUM_NET, replace_fit(MOMENTUM_FIT, stop_at_target=True), {
-        f"MLP {opt} 0.9": {"optimizer": opt, "lr": MOMENTUM_RATES[0.9]} for opt in ("nesterov", "momentum")})
-    claim.decide(mlp["MLP nesterov 0.9"].epochs_to_target(), mlp["MLP momentum 0.9"].epochs_to_target(),
-                 delta=1.0, arms=("MLP nesterov 0.9", "MLP momentum 0.9"),
-                 label="MLP on digits: epochs to val acc 0.9 (both at momentum 0.9's grid rate 0.1)",
+    rate = k.mlp.rates[k.beta]
+    mlp = train_optimizers(claim, digits, k.mlp.net, replace_fit(k.mlp.fit, stop_at_target=True), {
+        f"MLP {opt} {k.beta}": {"optimizer": opt, "lr": rate} for opt in ("nesterov", "momentum")})
+    arms = (f"MLP {nesterov}", f"MLP {momentum}")
+    claim.decide(mlp[arms[0]].epochs_to_target(), mlp[arms[1]].epochs_to_target(), delta=k.mlp.delta, arms=arms,
+                 label=f"MLP on digits: epochs to val acc {k.mlp.fit.target[1]} (both at {momentum}'s grid rate "
+                       f"{rate})",
                  sensitivity="the chapter's setting, a neural net, which the bowl-only design left untested")
 
 
@@ -92,39 +94,21 @@ def test_momentum_near_one_oscillates(claim, digits):
     """With momentum close to 1 the optimizer overshoots, comes back and oscillates many times before stabilizing at
     the minimum: momentum 0.99999 crosses the minimum far more often and needs far more steps than 0.9 (which is
     a good default)."""
-    near_one, tr_near = arm_steps(claim, "momentum 0.99999", "momentum", momentum=0.99999)
-    default, tr_default = arm_steps(claim, "momentum 0.9", "momentum", momentum=0.9)
+    k = claim.knobs
+    arms = (f"momentum {k.near_one}", f"momentum {k.default}")
+    near_one, tr_near = arm_steps(claim, arms[0], "momentum", k.bowl, momentum=k.near_one)
+    default, tr_default = arm_steps(claim, arms[1], "momentum", k.bowl, momentum=k.default)
     claim.decide(near_one.tolist(), default.tolist(), label="steps to tolerance (+inf if never)")
     # Zero crossings of the long (flat) axis until the run settles (the whole budget if it never does).
     crossings = {arm: sign_changes(tr, axis=0, until=steps).tolist()
                  for arm, tr, steps in (("near one", tr_near, near_one), ("default", tr_default, default))}
-    claim.decide(crossings["near one"], crossings["default"], kind="directional", direction="greater", delta=1.0,
-                 arms=("momentum 0.99999", "momentum 0.9"), label="zero crossings of the long axis before settling")
-    momentum_on_mlp(claim, digits)
+    claim.decide(crossings["near one"], crossings["default"], kind="directional", direction="greater",
+                 delta=k.crossings_delta, arms=arms, label="zero crossings of the long axis before settling")
+    momentum_on_mlp(claim, digits, k.mlp, arms)
 
 
 # ------------------------------------------------------------------------------------------- MLP claims
-# Designs and the pilot numbers behind every rate below: dnnkit/catalog/optimizers.py.
-
-MOMENTUM_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu")
-MOMENTUM_FIT = FitConfig(epochs=12, batch_size=64, optimizer="momentum", target=("val_acc", 0.9))
-MOMENTUM_RATES = {0.99999: 0.01, 0.9: 0.1}
-
-ADAGRAD_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=6, width=32, activation="elu")
-ADAGRAD_FIT = FitConfig(epochs=30, batch_size=128)
-ADAGRAD_RATES = {"adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01}
-ADAGRAD_TRAIN_N = 512
-
-BLOBS_NET = MLPConfig(n_inputs=10, n_outputs=4, depth=1, width=32, activation="elu")
-# target 0.35 since the blobs follow the seed base (amendment BLOBS_TARGET); 0.15, the first target, is a sensitivity
-BLOBS_FIT = FitConfig(epochs=30, batch_size=64, target=("train_loss", 0.35))
-FIRST_BLOBS_TARGET = 0.15
-BLOBS_RATES = {"sgd": 1.0, "rmsprop": 0.03, "adam": 0.1, "nadam": 0.1}
-
-DECAY_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu")
-DECAY_FIT = FitConfig(epochs=10, batch_size=64, lr=1e-3)
-DECAY = {"Adam + L2": ("adam", 0.1), "AdamW": ("adamw", 3.0)}
-LOSS_SCALES = (1.0, 100.0)  # the data loss's gradient x1 and x100
+# Designs and the pilot numbers behind every rate: dnnkit/catalog/optimizers.py (the knobs and their docstring).
 
 
 def train_optimizers(claim, split: Split, net: MLPConfig, fit: FitConfig, arms: dict[str, dict]) -> dict[str, ArmRuns]:
@@ -139,18 +123,20 @@ def difference_sign_changes(values: ArrayLike) -> int:
     return int(np.count_nonzero(np.signbit(d[1:]) != np.signbit(d[:-1])))
 
 
-def momentum_on_mlp(claim, digits: Split) -> None:
-    """The MLP half of momentum-near-one-oscillates (an amendment: see the catalog)."""
-    runs = train_optimizers(claim, digits, MOMENTUM_NET, MOMENTUM_FIT, {
-        f"MLP momentum {beta:g}": {"lr": lr, "optimizer_params": {"momentum": beta}} for beta, lr in MOMENTUM_RATES.items()})
-    near, default = runs["MLP momentum 0.99999"], runs["MLP momentum 0.9"]
+def momentum_on_mlp(claim, digits: Split, mlp: MomentumMLP, bowl_arms: tuple[str, str]) -> None:
+    """The MLP half of momentum-near-one-oscillates (an amendment: see the catalog): the bowl's two arms
+    ("momentum <beta>") on the digits MLP, each beta at its own grid rate."""
+    runs = train_optimizers(claim, digits, mlp.net, mlp.fit, {
+        f"MLP momentum {beta:g}": {"lr": lr, "optimizer_params": {"momentum": beta}} for beta, lr in mlp.rates.items()})
+    arms = (f"MLP {bowl_arms[0]}", f"MLP {bowl_arms[1]}")
+    near, default = runs[arms[0]], runs[arms[1]]
     flips = {arm: [difference_sign_changes(r.history["train_loss"]) for r in runs[arm].results] for arm in runs}
-    claim.note(mlp_rates={f"momentum {b:g}": lr for b, lr in MOMENTUM_RATES.items()}, mlp_loss_sign_changes=flips,
+    claim.note(mlp_rates={f"momentum {b:g}": lr for b, lr in mlp.rates.items()}, mlp_loss_sign_changes=flips,
                mlp_final_val_acc={arm: [round(v, 3) for v in r.values("val_acc", "last")] for arm, r in runs.items()})
-    arms = ("MLP momentum 0.99999", "MLP momentum 0.9")
     claim.decide(near.epochs_to_target(), default.epochs_to_target(), kind="time_to_target", direction="greater",
-                 delta=1.0, arms=arms, label="MLP on digits: epochs to val acc 0.9 (+inf if never)")
-    claim.decide(flips[arms[0]], flips[arms[1]], kind="directional", direction="greater", delta=1.0, arms=arms,
+                 delta=mlp.delta, arms=arms,
+                 label=f"MLP on digits: epochs to val acc {mlp.fit.target[1]} (+inf if never)")
+    claim.decide(flips[arms[0]], flips[arms[1]], kind="directional", direction="greater", delta=mlp.delta, arms=arms,
                  label="MLP on digits: sign changes of the per-epoch training-loss differences")
 
 
@@ -216,12 +202,12 @@ class GradScaled(nn.Module):
         return _ScaleGrad.apply(self.net(x), self.scale)
 
 
-def train_loss_scaled(claim, split: Split, arm: str, fit: FitConfig, scale: float) -> ArmRuns:
+def train_loss_scaled(claim, split: Split, arm: str, net: MLPConfig, fit: FitConfig, scale: float) -> ArmRuns:
     """One arm over the claim's seeds with the data loss's gradient scaled by `scale`; runs are recorded."""
     seeds = claim.seeds()
-    results = [train(GradScaled(build_mlp(DECAY_NET, generator=s.generator("init"), device=claim.device), scale), split,
+    results = [train(GradScaled(build_mlp(net, generator=s.generator("init"), device=claim.device), scale), split,
                      fit, s) for s in seeds]
-    runs = ArmRuns(arm, DECAY_NET, fit, seeds, results)
+    runs = ArmRuns(arm, net, fit, seeds, results)
     claim.record_runs(runs)
     return runs
 
@@ -243,12 +229,13 @@ def epochs_to_loss(runs: ArmRuns, threshold: float) -> list[float]:
                  math.inf) for r in runs.results]
 
 
-def ill_conditioned_blobs(seed: int) -> Split:
-    """4 Gaussian classes, 10 features whose scales span 1e-3..1 (spread 3 decades, shifted down 1.5), raw."""
-    blobs = data.make_blobs_classification(1000, 10, 4, seed=seed, scale_spread=3.0, class_sep=2.0)
-    shift = 10 ** -1.5  # no huge features: the smallest scale is what makes SGD slow, not exploding activations
+def ill_conditioned_blobs(k: IllConditioned, seed: int) -> Split:
+    """Gaussian classes whose feature scales span `scale_spread` decades, all shifted by 10^log10_shift, raw."""
+    blobs = data.make_blobs_classification(k.n_samples, k.n_features, k.n_classes, seed=seed,
+                                           scale_spread=k.scale_spread, class_sep=k.class_sep)
+    shift = 10 ** k.log10_shift  # no huge features: the smallest scale is what makes SGD slow, not exploding activations
     return replace(blobs, X_train=blobs.X_train * shift, X_val=blobs.X_val * shift,
-                   description=f"{blobs.description}; scaled by 10^-1.5 (feature scales 1e-3 to 1)")
+                   description=f"{blobs.description}; scaled by 10^{k.log10_shift:g} (feature scales 1e-3 to 1)")
 
 
 def stalls_above_rivals(claim, loss: dict[str, list[float]], what: str, sensitivity: str | None = None) -> None:
@@ -262,51 +249,54 @@ def stalls_above_rivals(claim, loss: dict[str, list[float]], what: str, sensitiv
 def test_adagrad_stops_early(claim, digits):
     """AdaGrad's effective learning rate decays toward 0 (it divides by the root of all past squared gradients), so on
     a deep-net task it stops too early: it stalls above the loss that RMSProp and Adam reach."""
-    split = first_examples(digits, ADAGRAD_TRAIN_N)
-    trackers = {"adagrad": EffectiveStep(ADAGRAD_RATES["adagrad"]),
-                "rmsprop": EffectiveStep(ADAGRAD_RATES["rmsprop"], decay=0.9, eps=1e-8)}  # torch's eps for each
-    runs = train_optimizers(claim, split, ADAGRAD_NET, ADAGRAD_FIT, {
+    k = claim.knobs
+    split = first_examples(digits, k.train_n)
+    trackers = {"adagrad": EffectiveStep(k.rates["adagrad"], eps=k.adagrad_eps),
+                "rmsprop": EffectiveStep(k.rates["rmsprop"], decay=k.rmsprop_rho, eps=k.rmsprop_eps)}
+    runs = train_optimizers(claim, split, k.net, k.fit, {
         opt: {"optimizer": opt, "lr": lr, "after_step": (trackers[opt],) if opt in trackers else ()}
-        for opt, lr in ADAGRAD_RATES.items()})
+        for opt, lr in k.rates.items()})
     with np.errstate(divide="ignore"):
         loss = {opt: np.log10(r.values("train_loss", "last")).tolist() for opt, r in runs.items()}
-    end_of_epoch_1 = math.ceil(ADAGRAD_TRAIN_N / ADAGRAD_FIT.batch_size) - 1
+    end_of_epoch_1 = math.ceil(k.train_n / k.fit.batch_size) - 1
     change = {opt: t.log10_change(end_of_epoch_1) for opt, t in trackers.items()}
-    claim.note(rates=ADAGRAD_RATES, log10_final_train_loss={k: [round(v, 2) for v in vs] for k, vs in loss.items()},
-               log10_effective_step_change={k: [round(v, 2) for v in vs] for k, vs in change.items()},
-               effective_step_seed0_every_10_steps={k: [f"{v:.3g}" for v in t.traces[0][::10]] for k, t in trackers.items()})
-    stalls_above_rivals(claim, loss, f"first {ADAGRAD_TRAIN_N} digits")
-    claim.decide(change["adagrad"], change["rmsprop"], direction="less", delta=0.1, arms=("adagrad", "rmsprop"),
+    claim.note(rates=k.rates, log10_final_train_loss={o: [round(v, 2) for v in vs] for o, vs in loss.items()},
+               log10_effective_step_change={o: [round(v, 2) for v in vs] for o, vs in change.items()},
+               effective_step_seed0_every_10_steps={o: [f"{v:.3g}" for v in t.traces[0][::10]] for o, t in trackers.items()})
+    stalls_above_rivals(claim, loss, f"first {k.train_n} digits")
+    claim.decide(change["adagrad"], change["rmsprop"], direction="less", delta=k.mechanism_delta,
+                 arms=("adagrad", "rmsprop"),
                  label="effective step, log10(last step / end of epoch 1): AdaGrad below RMSProp")
     # Sensitivity: the full training set, set aside after pilots where AdaGrad was still level at 30 epochs.
-    full = train_optimizers(claim, digits, ADAGRAD_NET, ADAGRAD_FIT, {
-        f"{opt} (full digits)": {"optimizer": opt, "lr": lr} for opt, lr in ADAGRAD_RATES.items()})
+    full = train_optimizers(claim, digits, k.net, k.fit, {
+        f"{opt} (full digits)": {"optimizer": opt, "lr": lr} for opt, lr in k.rates.items()})
     with np.errstate(divide="ignore"):
         full_loss = {arm.split()[0]: np.log10(r.values("train_loss", "last")).tolist() for arm, r in full.items()}
-    claim.note(log10_final_train_loss_full_digits={k: [round(v, 2) for v in vs] for k, vs in full_loss.items()})
+    claim.note(log10_final_train_loss_full_digits={o: [round(v, 2) for v in vs] for o, vs in full_loss.items()})
     stalls_above_rivals(claim, full_loss, "full digits", sensitivity=(
-        "the full digits training set, left for the 512-example subset after pilots: at 30 epochs (240 steps) "
-        "AdaGrad was level with RMSProp and Adam (ahead at 10 epochs, behind on every seed only from ~50)"))
+        f"the full digits training set, left for the {k.train_n}-example subset after pilots: at {k.fit.epochs} epochs "
+        "(240 steps) AdaGrad was level with RMSProp and Adam (ahead at 10 epochs, behind on every seed only from ~50)"))
 
 
 @pytest.mark.claim("adaptive-beats-sgd-ill-conditioned")
 def test_adaptive_beats_sgd_ill_conditioned(claim, data_seed):
     """On a badly scaled problem RMSProp, Adam and Nadam, which scale each parameter's step by its own gradient
     history, reach a target loss in fewer steps than plain SGD."""
-    runs = train_optimizers(claim, ill_conditioned_blobs(data_seed), BLOBS_NET, BLOBS_FIT,
-                            {opt: {"optimizer": opt, "lr": lr} for opt, lr in BLOBS_RATES.items()})
-    claim.note(rates=BLOBS_RATES, final_train_loss={opt: [round(v, 3) for v in r.values("train_loss", "last")]
-                                                     for opt, r in runs.items()})
-    target = BLOBS_FIT.target[1]
+    k = claim.knobs
+    runs = train_optimizers(claim, ill_conditioned_blobs(k, data_seed), k.net, k.fit,
+                            {opt: {"optimizer": opt, "lr": lr} for opt, lr in k.rates.items()})
+    claim.note(rates=k.rates, final_train_loss={opt: [round(v, 3) for v in r.values("train_loss", "last")]
+                                                for opt, r in runs.items()})
+    target = k.fit.target[1]
     for opt in ("rmsprop", "adam", "nadam"):
         claim.decide(runs[opt].epochs_to_target(), runs["sgd"].epochs_to_target(), arms=(opt, "sgd"),
                      label=f"epochs to training loss {target}: {opt} vs SGD")
-    first = {opt: epochs_to_loss(r, FIRST_BLOBS_TARGET) for opt, r in runs.items()}
+    first = {opt: epochs_to_loss(r, k.first_target) for opt, r in runs.items()}
     for opt in ("rmsprop", "adam", "nadam"):
         claim.decide(first[opt], first["sgd"], arms=(opt, "sgd"),
-                     label=f"epochs to training loss {FIRST_BLOBS_TARGET}: {opt} vs SGD",
+                     label=f"epochs to training loss {k.first_target}: {opt} vs SGD",
                      sensitivity="the first target, set on the seed-0 draw: on other draws of the blobs no arm may "
-                                 "reach it within 30 epochs (pilot base 100), so the draw decides")
+                                 f"reach it within {k.fit.epochs} epochs (pilot base 100), so the draw decides")
 
 
 @pytest.mark.claim("adamw-decouples-weight-decay")
@@ -314,17 +304,21 @@ def test_adamw_decouples_weight_decay(claim, digits):
     """AdamW's weight decay shrinks the weights independently of the gradient's scale, while L2 regularization added
     to the loss under Adam is divided away by Adam's adaptive denominator, so its effect depends on how large the
     loss's gradients are."""
+    k = claim.knobs
     digits, log_norm = claim.on_device(digits), {}  # trained outside claim.train
-    for arm, (opt, decay) in DECAY.items():
-        fit = replace_fit(DECAY_FIT, optimizer=opt, optimizer_params={"weight_decay": decay})
-        for scale in LOSS_SCALES:
-            runs = train_loss_scaled(claim, digits, f"{arm}, loss x{scale:g}", fit, scale)
+    for arm, (opt, decay) in k.decay.items():
+        fit = replace_fit(k.fit, optimizer=opt, optimizer_params={"weight_decay": decay})
+        for scale in k.loss_scales:
+            runs = train_loss_scaled(claim, digits, f"{arm}, loss x{scale:g}", k.net, fit, scale)
             log_norm[arm, scale] = [math.log(parameter_norm(r.model)) for r in runs.results]
-    low, high = LOSS_SCALES
-    ratio = {arm: [h - lo for h, lo in zip(log_norm[arm, high], log_norm[arm, low], strict=True)] for arm in DECAY}
-    claim.note(weight_decay={arm: d for arm, (_, d) in DECAY.items()},
+    low, high = k.loss_scales
+    ratio = {arm: [h - lo for h, lo in zip(log_norm[arm, high], log_norm[arm, low], strict=True)] for arm in k.decay}
+    claim.note(weight_decay={arm: d for arm, (_, d) in k.decay.items()},
                parameter_norm={f"{a}, loss x{s:g}": [round(math.exp(v), 3) for v in vs] for (a, s), vs in log_norm.items()},
-               log_norm_ratio_100_over_1={a: [f"{v:.2e}" for v in vs] for a, vs in ratio.items()})
-    claim.decide(ratio["Adam + L2"], ratio["AdamW"], label="log(norm at loss x100 / norm at loss x1): Adam + L2 above AdamW")
-    claim.decide(log_norm["AdamW", high], log_norm["AdamW", low], kind="equivalence", delta=0.01,
-                 arms=("AdamW, loss x100", "AdamW, loss x1"), label="AdamW: log parameter norm equal within 0.01")
+               **{f"log_norm_ratio_{high:g}_over_{low:g}": {a: [f"{v:.2e}" for v in vs] for a, vs in ratio.items()}})
+    l2, adamw = k.decay
+    claim.decide(ratio[l2], ratio[adamw],
+                 label=f"log(norm at loss x{high:g} / norm at loss x{low:g}): {l2} above {adamw}")
+    claim.decide(log_norm[adamw, high], log_norm[adamw, low], kind="equivalence", delta=k.equivalence_delta,
+                 arms=(f"{adamw}, loss x{high:g}", f"{adamw}, loss x{low:g}"),
+                 label=f"{adamw}: log parameter norm equal within {k.equivalence_delta}")

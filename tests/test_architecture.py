@@ -121,7 +121,7 @@ ALLOWED: dict[str, set[str]] = {
     "optim": {"nn", "optim"},
     "train": {"nn", "optim", "data", "seeds", "train"},
     "evidence": {"nn", "optim", "data", "seeds", "train", "evidence"},
-    "catalog": {"nn", "optim", "data", "seeds", "train", "evidence", "catalog"},
+    "catalog": {"nn", "optim", "data", "seeds", "train", "evidence", "studies", "catalog"},
     "results": {"nn", "optim", "data", "seeds", "train", "evidence", "results"},
     "plots": {"nn", "optim", "data", "seeds", "train", "evidence", "results", "plots"},
     "studies": {"nn", "optim", "data", "seeds", "train", "evidence", "results", "plots", "studies"},

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dnnkit.catalog import CLAIMS as CATALOG
 from dnnkit.evidence.claims import EVIDENCE_BASES, FIRST_AMENDMENT_BASE, PILOT_BASES, Amendment, registry
 from dnnkit.evidence.knobs import unstated
 
@@ -49,3 +50,31 @@ def test_declared_text_states_every_knob(claim) -> None:
     (built from the knobs with f-strings) or in its catalog's design notes (written by hand, checked here)."""
     notes = sys.modules[type(claim.knobs).__module__].__doc__ or ""
     assert unstated(claim.knobs, f"{claim.declared_text()} {notes}") == []
+
+
+def test_every_catalog_claim_declares_its_knobs() -> None:
+    assert [c.id for c in CATALOG if c.knobs is None] == []
+
+
+def _design_literals(path: Path) -> list[str]:
+    """Module-level assignments holding numbers, configs built in the module, and profile picks: design numbers
+    that belong in the claim's knobs."""
+    tree = ast.parse(path.read_text())
+    found = [ast.unparse(node)[:60] for node in _module_level_assignments(tree)
+             if any(isinstance(c, ast.Constant) and isinstance(c.value, (int, float)) and not isinstance(c.value, bool)
+                    for c in ast.walk(node.value))]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func)
+            if name in ("MLPConfig", "FitConfig") or name.endswith(".pick"):
+                found.append(ast.unparse(node)[:60])
+    return found
+
+
+def _module_level_assignments(tree: ast.Module) -> list[ast.Assign | ast.AnnAssign]:
+    return [n for n in tree.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+def test_ablation_modules_take_design_numbers_from_knobs(path: Path) -> None:
+    assert _design_literals(path) == []

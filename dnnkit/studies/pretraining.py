@@ -266,11 +266,14 @@ class PretrainingRuns:
 
 def run_pretraining(seeds: RunSeeds, *, profile: str = "quick", data: ExerciseData | None = None,
                     config: PretrainingConfig | None = None, arms: Iterable[str] = ("random", "autoencoder", "pairs"),
-                    data_dir: str | Path | None = None, device: str | torch.device = "cpu") -> PretrainingRuns:
+                    data_dir: str | Path | None = None, device: str | torch.device = "cpu",
+                    dataset: str = "digits") -> PretrainingRuns:
     """Few labels of 5-9, three starts: random init, an autoencoder on every training image of the exercise (0-4
-    and the 5-9 sample, labels unused), a siamese "same digit?" net on 0-4 pairs (no 5-9 information)."""
+    and the 5-9 sample, labels unused), a siamese "same digit?" net on 0-4 pairs (no 5-9 information). The data is
+    the exercise's for the seed (``dataset`` or ``data_dir`` as in dnnkit.studies.transfer.exercise_data)."""
     config = config or PretrainingConfig.for_profile(profile)
-    data = data or exercise_data(seeds.data, data_dir=data_dir, generator=seeds.generator("data"), device=device)
+    data = data or exercise_data(seeds.data, data_dir=data_dir, generator=seeds.generator("data"), device=device,
+                                 dataset=dataset)
     pool = data.target
     labeled = few_labels(pool, config.n_labels_per_digit,
                          torch.Generator().manual_seed(derive_seed(seeds.data, "few-labels")))
