@@ -6,14 +6,12 @@ cycle)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from ..evidence.devices import resolve_device as _resolve_device
-from ..train.checkpoints import temp_prefix
+from ..results.storage import unwritable_dir_reason
 
 
 def workers_option(config: pytest.Config) -> int | None:
@@ -50,29 +48,6 @@ def resolve_device(config: pytest.Config) -> str:
         raise pytest.UsageError(str(err)) from None
 
 
-def _usable_results_dir(value: str) -> str | None:
-    """Why `value` cannot take the result files, or None: the folder is created (with missing parents), a probe
-    file written and removed, and whatever the check created removed again, so a refused run writes nothing."""
-    path = Path(value)
-    if path.exists() and not path.is_dir():
-        return "it is a file, not a directory"
-    created = [p for p in (path, *path.parents) if not p.exists()]
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=path, prefix=temp_prefix("probe"))
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        return err.strerror or str(err)
-    finally:
-        for folder in created:  # deepest first
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-    return None
-
-
 def check_options(config: pytest.Config) -> list[str]:
     """Every dnnkit option checked before the first test runs: a UsageError naming the value and what is allowed.
 
@@ -101,7 +76,7 @@ def check_options(config: pytest.Config) -> list[str]:
                             "(real data is read with --profile full)")
     results_dir = config.getoption("--results-dir")
     if results_dir is not None and not hasattr(config, "workerinput"):
-        reason = _usable_results_dir(results_dir)
+        reason = unwritable_dir_reason(results_dir)
         if reason is not None:
             raise pytest.UsageError(f"--results-dir {results_dir} is not usable ({reason}): give a writable "
                                     "directory (created if missing)")
