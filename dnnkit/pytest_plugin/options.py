@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ..evidence.devices import resolve_device as _resolve_device
+from ..evidence.devices import worker_device
 from ..results.storage import unwritable_dir_reason
 
 
@@ -41,9 +42,16 @@ def resolve_ensemble_workers(config: pytest.Config, device: str) -> int:
 
 
 def resolve_device(config: pytest.Config) -> str:
-    """--device resolved (dnnkit.devices.resolve_device); asking for CUDA without one is a usage error."""
+    """--device resolved (dnnkit.devices.resolve_device), and in an xdist worker on CUDA the worker's own GPU
+    (worker_device: gwK on cuda:(K mod G)); asking for CUDA without one is a usage error."""
     try:
-        return _resolve_device(config.getoption("--device", default="auto"))
+        device = _resolve_device(config.getoption("--device", default="auto"))
+        worker_id = getattr(config, "workerinput", {}).get("workerid")
+        if device == "cuda" and worker_id is not None:
+            import torch
+
+            device = worker_device(device, worker_id, torch.cuda.device_count())
+        return device
     except ValueError as err:
         raise pytest.UsageError(str(err)) from None
 
