@@ -15,8 +15,7 @@ import pytest
 import torch
 from torch import nn
 
-from dnnkit.catalog.batch_norm import sci
-from dnnkit.evidence.knobs import fmt
+from dnnkit.evidence.knobs import fmt, sci
 from dnnkit.evidence.timing import interleaved_rounds, ratio_summary
 from dnnkit.nn.batchnorm import fold_batchnorm
 from dnnkit.nn.models import MLPConfig

@@ -19,7 +19,10 @@ from dnnkit.nn.diagnostics import (
     symmetry_tolerance,
 )
 from dnnkit.nn.models import build_mlp
+from dnnkit.nn.update_sizes import relative_updates, update_spread_decades
+from dnnkit.nn.variance_flow import FAN_MODES, linear_stack, variance_ratios
 from dnnkit.train.experiment import at_init, replace_fit, select_lr
+from dnnkit.train.logistic import logistic_regression_accuracy
 from dnnkit.train.training import evaluate
 
 
@@ -189,3 +192,137 @@ def test_input_normalization_speeds_training(claim):
         runs = claim.train({arm: k.net}, splits[std], replace_fit(k.fit, lr=lr))
         epochs[arm] = runs[arm].epochs_to_target()
     claim.decide(epochs["standardized"], epochs["raw"])
+
+
+@pytest.mark.claim("zero-init-no-better-than-logistic")
+def test_zero_init_no_better_than_logistic(claim, mnist1d):
+    """With all weights initialized to zero, the network is no more powerful than a linear classifier such as
+    logistic regression."""
+    k = claim.knobs
+    linear = logistic_regression_accuracy(mnist1d, C=k.lr_C, max_iter=k.lr_max_iter)
+    arms = {act: k.net.replace(activation=act) for act in k.activations}
+    arms["He normal ELU"] = k.net.replace(weight_init="he_normal", activation="elu")
+    runs = claim.train(arms, mnist1d, k.fit)
+    acc = {arm: runs[arm].values("val_acc") for arm in arms}
+    claim.note(logistic_regression_val_acc=linear, val_acc={arm: [round(a, 3) for a in v] for arm, v in acc.items()})
+    for act in k.activations:
+        claim.decide([a <= linear + k.margin for a in acc[act]], kind="exact", arms=(f"zero-init {act}", "B"),
+                     label=f"zero-init {act} net at most {k.margin} above logistic regression")
+    # Positive control: the measure leaves room above the linear model (a random init uses it).
+    claim.decide([a > linear + k.margin for a in acc["He normal ELU"]], kind="exact", arms=("He normal ELU", "B"),
+                 label=f"positive control: He-init net more than {k.margin} above logistic regression")
+
+
+@pytest.mark.claim("zero-bias-symmetry-still-broken")
+def test_zero_bias_symmetry_still_broken(claim, digits):
+    """It is however okay to initialize the biases to zeros. Symmetry is still broken so long as W is initialized
+    randomly."""
+    k = claim.knobs
+    runs = claim.train({"he_normal": k.net, "he_constant": k.net.replace(weight_init="he_constant")}, digits, k.fit)
+    tables = {arm: [symmetry(r.model) for r in runs[arm].results] for arm in runs}
+    claim.note(min_unit_difference_over_tolerance={
+        arm: [round(float((t["min_unit_distance"] / t["tolerance"]).min()), 1) for t in ts] for arm, ts in tables.items()})
+    claim.decide([bool((t["min_unit_distance"] > t["tolerance"]).all()) for t in tables["he_normal"]],
+                 label="random weights, zero biases: every layer's closest two units differ beyond float32 tolerance")
+    claim.decide([bool(t["symmetric"].all()) for t in tables["he_constant"]], arms=("he_constant weights", "B"),
+                 label="control: constant weights with zero biases stay symmetric in every layer")
+
+
+@pytest.mark.claim("bias-one-init-ok")
+def test_bias_one_init_ok(claim, digits):
+    """It does not end up making much of a difference. It's been my practice to initialize the bias term to 1."""
+    k = claim.knobs
+    ones = {"bias_init": "constant", "bias_init_params": {"value": k.bias}}
+    control = None
+    for depth in k.depths:
+        net = k.net.replace(depth=depth)
+        arms = {"one": net.replace(**ones), "zero": net}
+        if control is None:
+            arms["control"] = net.replace(weight_init="normal", weight_init_params={"std": k.control_std})
+        runs = claim.train(arms, digits, k.fit)
+        acc = {arm: runs[arm].values("val_acc") for arm in arms}
+        claim.decide(acc["one"], acc["zero"], arms=(f"biases {k.bias}, depth {depth}", f"biases 0, depth {depth}"),
+                     label=f"depth {depth}: biases {k.bias} vs 0 (TOST)")
+        if control is None:
+            control = (acc["zero"], acc["control"])
+    # The positive control: a known-worse init at the same seeds lands beyond -delta (its values shifted by delta),
+    # so the TOST above had room to see a difference.
+    zero, worse = control
+    claim.decide(zero, [c + claim.spec.delta for c in worse], kind="paired", direction="greater",
+                 arms=(f"biases 0, depth {k.depths[0]}", f"N(0, {k.control_std}) weights + delta"),
+                 label=f"positive control: zero biases beat N(0, {k.control_std}) weights by more than delta")
+
+
+@pytest.mark.claim("glorot-fan-avg-compromise")
+def test_glorot_fan_avg_compromise(claim, digits):
+    """Can't guarantee both if inputs != neurons. Compromise: initialize connection weights randomly where variance =
+    1/avg(fan in and fan out)."""
+    k = claim.knobs
+    X = digits.X_train.cpu()
+    worst, between = {mode: [] for mode in FAN_MODES}, []
+    for s in claim.seeds():
+        tables = {}
+        for mode in FAN_MODES:
+            g = s.generator("init")  # the same draws for every rule (common random numbers): only the scale differs
+            tables[mode] = variance_ratios(linear_stack(k.widths, mode, g), X, g)
+            worst[mode].append(float(tables[mode][["forward", "backward"]].map(math.log10).abs().to_numpy().max()))
+        glorot, lo_hi = tables["fan_avg"], (tables["fan_in"], tables["fan_out"])
+        between.append(all(((glorot[c] - lo_hi[0][c]) * (glorot[c] - lo_hi[1][c]) < 0).all()
+                           for c in ("forward", "backward")))
+    claim.note(worst_decades={mode: [round(v, 3) for v in vs] for mode, vs in worst.items()})
+    for other in ("fan_in", "fan_out"):
+        claim.decide(worst["fan_avg"], worst[other], arms=("fan_avg (Glorot)", other),
+                     label=f"worst per-layer variance distortion: Glorot vs {other}")
+    claim.decide(between, kind="exact", arms=("fan_avg (Glorot)", "B"),
+                 label="Glorot's forward and backward ratios between fan_in's and fan_out's in every layer")
+
+
+@pytest.mark.claim("layers-learn-at-different-speeds")
+def test_layers_learn_at_different_speeds(claim, digits):
+    """Deep neural networks suffer from unstable gradients; different layers may learn at widely different speeds."""
+    k = claim.knobs
+    nets = {"sigmoid Glorot": k.net.replace(activation="sigmoid", weight_init="glorot_normal"),
+            "ReLU He": k.net.replace(activation="relu", weight_init="he_normal")}
+    adam = replace_fit(k.fit, optimizer="adam", lr=k.adam_lr)
+    arms = {**nets, **{f"{arm}, Adam": cfg for arm, cfg in nets.items()}}
+    runs = claim.train(arms, digits, {arm: adam if arm.endswith("Adam") else k.fit for arm in arms})
+    seeds = claim.seeds()
+    spread, per_layer = {}, {}
+    for arm, cfg in arms.items():
+        tables = [relative_updates(build_mlp(cfg, generator=s.generator("init")), r.model.cpu())
+                  for s, r in zip(seeds, runs[arm].results, strict=True)]
+        spread[arm] = [update_spread_decades(t) for t in tables]
+        per_layer[arm] = [f"{v:.1e}" for v in tables[0]["relative_update"]]
+    claim.note(spread_decades={arm: [round(v, 2) for v in vs] for arm, vs in spread.items()},
+               relative_update_by_layer_seed0=per_layer)
+    claim.decide(spread["sigmoid Glorot"], spread["ReLU He"], label="SGD: decades between fastest and slowest layer")
+    claim.decide(spread["sigmoid Glorot, Adam"], spread["ReLU He, Adam"], arms=("sigmoid Glorot, Adam", "ReLU He, Adam"),
+                 label="Adam: decades between fastest and slowest layer",
+                 sensitivity="Adam rescales each parameter's step by its own gradient size, so layer speeds follow "
+                             "the gradient less: the chapter's sentence is about the gradients themselves (SGD)")
+
+
+@pytest.mark.claim("test-uses-train-statistics")
+def test_test_uses_train_statistics(claim, digits, digits_raw):
+    """Use the same mean and variance values to normalize your testing data as well."""
+    k = claim.knobs
+    runs = claim.train({"net": k.net}, digits, k.fit)
+    raw = digits_raw.X_val
+    own = torch.cat([data.standardize(raw[i:i + k.batch])[0] for i in range(0, len(raw), k.batch)])
+    models = [r.model.eval() for r in runs["net"].results]
+    train_stats = [evaluate(m, digits.X_val, digits.y_val)[1] for m in models]
+    own_stats = [evaluate(m, own.to(digits.X_val.device), digits.y_val)[1] for m in models]
+    claim.note(val_acc_train_statistics=[round(a, 3) for a in train_stats],
+               val_acc_own_statistics=[round(a, 3) for a in own_stats])
+    claim.decide(train_stats, own_stats)
+
+
+@pytest.mark.claim("glorot-speeds-training")
+def test_glorot_speeds_training(claim, digits):
+    """Using Glorot initialization can speed up training considerably."""
+    k = claim.knobs
+    large = k.net.replace(weight_init="normal", weight_init_params={"std": k.large_std})
+    runs = claim.train({"glorot": k.net, "large": large}, digits, k.fit)
+    claim.note(final_train_loss={arm: [round(v, 3) for v in r.values("train_loss", "last")] for arm, r in runs.items()})
+    claim.decide(runs["glorot"].epochs_to_target(), runs["large"].epochs_to_target())
+

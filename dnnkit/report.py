@@ -11,6 +11,10 @@ sets, one claim's full detail, the markdown that results/ commits, and the plots
     dnnkit --plots [DIR]            write the PNG figures (needs matplotlib: pip install -e ".[plots]")
     dnnkit stability --bases 0-4    the ablation suite over seed bases, merged with a stability column
                                     (dnnkit.stability; fails when any verdict differs from its declaration)
+    dnnkit merge SHARDS... --out D  the result sets of one run split over machines (shards) as the one set a
+                                    single run writes, BH and Holm across the union (dnnkit.results.merge)
+    dnnkit bench --base REF         kernel benchmarks of REF vs this checkout, interleaved on this runner
+    dnnkit bench --compare OLD NEW  two benchmark JSON files, same- or cross-fingerprint mode (dnnkit.bench)
 
 Benchmark times are shown with their ratios (to the fastest of their group, and to the committed baseline when
 there is one): on shared machines a single time is noise, a ratio measured in one run is evidence.
@@ -26,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import plots
-from .evidence import regression
+from .evidence import baseline_compare, fingerprint, regression
 from .results import detail, table
 from .results.markdown import markdown
 from .results.merge import (  # noqa: F401 (dnnkit.report's names from before the results package)
@@ -121,8 +125,12 @@ def _grouped(rows: list[dict[str, str]]) -> dict[str, tuple[list[dict[str, str]]
 def _machine_line(payload: dict) -> str:
     m = regression.machine_summary(payload)
     timer = (payload.get("machine_info") or {}).get("timer")
-    return (f"{m['cpu_brand']}, device {m['device']}{' (' + m['gpu'] + ')' if m.get('gpu') else ''}, torch {m['torch']}, "
+    line = (f"{m['cpu_brand']}, device {m['device']}{' (' + m['gpu'] + ')' if m.get('gpu') else ''}, torch {m['torch']}, "
             f"{m['torch_threads']} thread(s), Python {m['python_version']}" + (f", timer: {timer}" if timer else ""))
+    info = payload.get("machine_info") or {}
+    if isinstance(info.get("fingerprint"), dict):
+        line += f"; fingerprint {info.get('fingerprint_id')}: {fingerprint.describe(info['fingerprint'])}"
+    return line
 
 
 def print_benchmarks(payload: dict, baseline: dict | None = None, title: str = "dnnkit kernel benchmarks") -> None:
@@ -140,11 +148,12 @@ def print_benchmarks(payload: dict, baseline: dict | None = None, title: str = "
             t.add_row(*[f"[red]{row[k]}[/]" if regressed else row[k] for k, _ in columns])
         console.print(t)
     if baseline is not None:
-        diff = regression.compare_benchmarks(baseline, payload).machine_diff
+        choice = baseline_compare.select_mode(baseline.get("machine_info") or {}, payload.get("machine_info") or {})
         console.print("x baseline: median now / median of the committed baseline; fails CI only at >= "
                       f"{regression.STORED_FAIL_RATIO:g}x (separate runs on shared machines differ by up to 2x).")
-        for key, (a, b) in diff.items():
-            console.print(f"[yellow]baseline from another machine:[/] {key} {a!r} -> {b!r}; ratios mean little")
+        if choice.mode == baseline_compare.CROSS:
+            console.print(f"[yellow]baseline from another machine[/] ({choice.reason}): absolute ratios mean little; "
+                          "`dnnkit bench --compare BASELINE CURRENT` compares across fingerprints")
 
 
 def benchmarks_markdown(payload: dict, baseline: dict | None = None) -> str:
@@ -389,6 +398,27 @@ def _claim(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def merge_main(argv: Sequence[str]) -> int:
+    """`dnnkit merge SHARD_DIRS... --out DIR`: shards of one run merged, written and shown as one set."""
+    from .results.merge import merge_shard_dirs
+
+    p = argparse.ArgumentParser(prog="dnnkit merge", description="Merge the result sets of one run split over "
+                                "machines (each shard ran a disjoint part of the suite with its own --results-dir) "
+                                "into the claims.json, claims.md and runs.csv a single run writes; BH and Holm are "
+                                "recomputed across the union.")
+    p.add_argument("shards", nargs="+", metavar="SHARD_DIR", help="a shard's results dir (or its claims.json)")
+    p.add_argument("--out", required=True, metavar="DIR", help="where the merged set is written")
+    args = p.parse_args(argv)
+    try:
+        merged = merge_shard_dirs(args.shards, args.out)
+    except (OSError, ValueError) as err:
+        p.error(str(err))
+    table.print_claims(merged["claims"], merged["meta"])
+    print(f"dnnkit merge: {len(merged['claims'])} claim record(s) from {len(args.shards)} shard(s) written to "
+          f"{args.out}/ (claims.json, claims.md, runs.csv)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The `dnnkit` command (see the module docstring); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -396,6 +426,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import stability
 
         return stability.main(argv[1:])
+    if argv[:1] == ["merge"]:
+        return merge_main(argv[1:])
+    if argv[:1] == ["bench"]:
+        from .bench import cli
+
+        return cli.main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     for option in ("markdown", "plots"):

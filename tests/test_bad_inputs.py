@@ -131,8 +131,9 @@ def dnnkit_cmd(*argv: str) -> Callable[[Ctx], Any]:
 
 
 def exercises_cmd(*argv: str) -> Callable[[Ctx], Any]:
-    return lambda ctx: run_command(exercises_main, [*(a.format(ws=ctx.path) for a in argv), "--no-progress",
-                                                    "--no-plots", "--out", str(ctx.path / "out")])
+    out = () if "--out" in argv else ("--out", "{ws}/out")
+    return lambda ctx: run_command(exercises_main, [*(a.format(ws=ctx.path) for a in (*argv, *out)),
+                                                    "--no-progress", "--no-plots"])
 
 
 def pytest_with(*args: str) -> Callable[[Ctx], Any]:
@@ -959,6 +960,10 @@ def command_cases() -> list[Case]:
          ("data directory {ws}/missing does not exist",), "pass --data-dir DIR"),
         ("data-dir-a-file", ("mnist-5-9-transfer", "--profile", "full", "--data-dir", "{ws}/afile"),
          ("data directory {ws}/afile is a file",), "give the directory"),
+        ("out-a-file", ("mnist-0-4", "--out", "{ws}/afile"), ("--out '{ws}/afile'", "it is a file"),
+         "allowed: a writable directory"),
+        ("out-under-a-file", ("mnist-5-9-transfer", "--out", "{ws}/afile/tables"),
+         ("--out '{ws}/afile/tables'",), "allowed: a writable directory"),
         ("cifar-missing-test-batch", ("cifar10-deep", "--profile", "full", "--data-dir", "{ws}/cifar"),
          ("test_batch", "not found"), "pass --data-dir DIR"),
     ]

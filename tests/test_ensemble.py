@@ -155,7 +155,9 @@ def test_a_diverging_member_stops_and_the_others_are_unaffected(small):
     net(width=1),
     net(width=1, batch_norm="after"),
     net(activation="gelu", width=50, depth=3),
-], ids=["bn-before", "bn-after+input", "dropout", "alpha-dropout", "zero-init", "width-1", "width-1-bn", "gelu-w50"])
+    net(activation="mish", width=50, depth=3),
+], ids=["bn-before", "bn-after+input", "dropout", "alpha-dropout", "zero-init", "width-1", "width-1-bn", "gelu-w50",
+        "mish-w50"])
 def test_layers_match_sequential(small, config):
     check(config, small, FitConfig(epochs=2, batch_size=29))
 

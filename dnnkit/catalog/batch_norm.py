@@ -39,19 +39,13 @@ within 8.2e-6 of the model's.
 from dataclasses import dataclass, replace
 
 from ..evidence.claims import Amendment, Claim
-from ..evidence.knobs import QuickFull, fmt
+from ..evidence.knobs import QuickFull, fmt, sci
 from ..nn.models import MLPConfig
 from ..train.training import FitConfig
 
 SECTION = "batch_norm"
 GERON = "Geron, Hands-On ML, ch. 11 (Batch Normalization)"
 IOFFE = "Geron ch. 11; Ioffe & Szegedy 2015, Batch Normalization"
-
-
-def sci(value: float) -> str:
-    """A rate or tolerance in the chapter's e-notation: 1e-3, 3e-3, 1e-2 (knobs.fmt writes 0.001 and 0.01)."""
-    mantissa, exponent = f"{value:e}".split("e")
-    return f"{float(mantissa):g}e{int(exponent)}"
 
 
 # momentum 0.1 (Keras 0.9): averages over ~10 of digits' 23 steps per epoch (see above)

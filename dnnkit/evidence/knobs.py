@@ -106,12 +106,15 @@ COLUMN_WORDS = {"val_acc": ("val accuracy", "validation accuracy"), "train_acc":
                 "val_loss": ("val loss", "validation loss"), "train_loss": ("training loss", "train loss")}
 
 
+def sci(value: float) -> str:
+    """A rate or tolerance in the chapter's e-notation: 1e-3, 3e-3, 1e-9 (no padded exponent)."""
+    mantissa, exponent = f"{value:e}".split("e")
+    return f"{float(mantissa):g}e{int(exponent)}"
+
+
 def fmt(value: float) -> str:
-    """A number as the catalog writes it: 0.1, 64, 3e-4, 1e-9 (no padded exponents)."""
-    if value != 0 and abs(value) < 1e-3:
-        mantissa, exponent = f"{value:e}".split("e")
-        return f"{float(mantissa):g}e{int(exponent)}"
-    return f"{value:g}"
+    """A number as the catalog writes it: 0.1, 64, and e-notation below 1e-3 (3e-4, 1e-9)."""
+    return sci(value) if value != 0 and abs(value) < 1e-3 else f"{value:g}"
 
 
 def spellings(value: int | float | str) -> set[str]:
@@ -125,8 +128,7 @@ def spellings(value: int | float | str) -> set[str]:
     forms = {f"{value:g}", str(value)}
     if float(value).is_integer():
         forms |= {str(int(value)), f"{int(value):,}"}
-    mantissa, exponent = f"{value:e}".split("e")
-    forms.add(f"{float(mantissa):g}e{int(exponent)}")
+    forms.add(sci(value))
     if 0 < abs(value) < 1:
         forms.add(f"{value * 100:g}%")
     return forms

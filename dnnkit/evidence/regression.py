@@ -9,7 +9,8 @@ Two checks, trusted to different degrees:
   Identical code differed by up to 2x between runs on these machines, so it flags a benchmark only at >= 2x
   (github-action-benchmark's default alert); everything below is reported, never failed.
 
-`python -m dnnkit.regression BASELINE CURRENT` prints the stored comparison and exits 1 on a >= 2x regression.
+`python -m dnnkit.regression BASELINE CURRENT` (or `dnnkit bench --compare`) prints the stored comparison in the mode
+the two machines allow (same or cross fingerprint: dnnkit.evidence.baseline_compare) and exits 1 on a regression.
 """
 
 from __future__ import annotations
@@ -204,36 +205,28 @@ def compare_benchmarks(baseline: dict, current: dict, *, stat: str = "median",
     return out
 
 
-def _format_comparison(cmp: BenchComparison) -> str:
-    lines = [f"stored-baseline comparison on {cmp.stat}; fails at >= {cmp.fail_ratio:g}x "
-             "(separate runs on shared machines differ by up to 2x: smaller changes are noise here)"]
-    for key, (a, b) in cmp.machine_diff.items():
-        lines.append(f"  machine differs: {key} {a!r} -> {b!r} (compare runs of the same machine only)")
-    for c in cmp.changes:
-        flag = "  REGRESSION" if c.regressed else ""
-        lines.append(f"  {c.name}: {c.baseline_s * 1e6:.1f} -> {c.current_s * 1e6:.1f} us, x{c.ratio:.2f}{flag}")
-    for name in cmp.only_baseline:
-        lines.append(f"  {name}: only in the baseline")
-    for name in cmp.only_current:
-        lines.append(f"  {name}: new (not in the baseline)")
-    return "\n".join(lines)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: compare two pytest-benchmark JSON files; exit status 1 when any benchmark is >= fail-ratio slower."""
+    """CLI: compare two pytest-benchmark JSON files in the mode their machines allow (`baseline_compare`); exit
+    status 1 when a kernel regressed (`dnnkit bench --compare` is the same)."""
+    from . import baseline_compare
+
     parser = argparse.ArgumentParser(prog="python -m dnnkit.regression", description=main.__doc__)
     parser.add_argument("baseline", help="the committed baseline JSON (results/benchmarks/baseline.json)")
     parser.add_argument("current", help="the JSON of this run (--benchmark-json)")
     parser.add_argument("--stat", default="median", choices=STAT_FIELDS)
-    parser.add_argument("--fail-ratio", type=float, default=STORED_FAIL_RATIO)
+    parser.add_argument("--mode", default="auto", choices=baseline_compare.MODES)
+    parser.add_argument("--fail-ratio", type=float, default=STORED_FAIL_RATIO, help="same-fingerprint threshold")
+    parser.add_argument("--cross-fail-ratio", type=float, default=baseline_compare.CROSS_FAIL_RATIO,
+                        help="cross-fingerprint threshold (on ratios divided by the host factor)")
     args = parser.parse_args(argv)
     try:
-        cmp = compare_benchmarks(load_benchmark_json(args.baseline), load_benchmark_json(args.current),
-                                 stat=args.stat, fail_ratio=args.fail_ratio)
+        verdict = baseline_compare.compare(load_benchmark_json(args.baseline), load_benchmark_json(args.current),
+                                           stat=args.stat, mode=args.mode, same_fail_ratio=args.fail_ratio,
+                                           cross_fail_ratio=args.cross_fail_ratio)
     except ValueError as err:
         parser.error(str(err))
-    print(_format_comparison(cmp))
-    return 1 if cmp.regressions else 0
+    print(baseline_compare.format_verdict(verdict))
+    return 0 if verdict.passed else 1
 
 
 if __name__ == "__main__":

@@ -6,14 +6,13 @@ cycle)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from ..evidence.devices import resolve_device as _resolve_device
-from ..train.checkpoints import temp_prefix
+from ..evidence.devices import worker_device
+from ..results.storage import unwritable_dir_reason
 
 
 def workers_option(config: pytest.Config) -> int | None:
@@ -43,34 +42,18 @@ def resolve_ensemble_workers(config: pytest.Config, device: str) -> int:
 
 
 def resolve_device(config: pytest.Config) -> str:
-    """--device resolved (dnnkit.devices.resolve_device); asking for CUDA without one is a usage error."""
+    """--device resolved (dnnkit.devices.resolve_device), and in an xdist worker on CUDA the worker's own GPU
+    (worker_device: gwK on cuda:(K mod G)); asking for CUDA without one is a usage error."""
     try:
-        return _resolve_device(config.getoption("--device", default="auto"))
+        device = _resolve_device(config.getoption("--device", default="auto"))
+        worker_id = getattr(config, "workerinput", {}).get("workerid")
+        if device == "cuda" and worker_id is not None:
+            import torch
+
+            device = worker_device(device, worker_id, torch.cuda.device_count())
+        return device
     except ValueError as err:
         raise pytest.UsageError(str(err)) from None
-
-
-def _usable_results_dir(value: str) -> str | None:
-    """Why `value` cannot take the result files, or None: the folder is created (with missing parents), a probe
-    file written and removed, and whatever the check created removed again, so a refused run writes nothing."""
-    path = Path(value)
-    if path.exists() and not path.is_dir():
-        return "it is a file, not a directory"
-    created = [p for p in (path, *path.parents) if not p.exists()]
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=path, prefix=temp_prefix("probe"))
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        return err.strerror or str(err)
-    finally:
-        for folder in created:  # deepest first
-            try:
-                folder.rmdir()
-            except OSError:
-                break
-    return None
 
 
 def check_options(config: pytest.Config) -> list[str]:
@@ -101,7 +84,7 @@ def check_options(config: pytest.Config) -> list[str]:
                             "(real data is read with --profile full)")
     results_dir = config.getoption("--results-dir")
     if results_dir is not None and not hasattr(config, "workerinput"):
-        reason = _usable_results_dir(results_dir)
+        reason = unwritable_dir_reason(results_dir)
         if reason is not None:
             raise pytest.UsageError(f"--results-dir {results_dir} is not usable ({reason}): give a writable "
                                     "directory (created if missing)")

@@ -46,10 +46,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(id or Claim): ties a test to a declared claim (a CLAIMS list of its "
                                        "module or a conftest.py, or the Claim passed here)")
-    from . import datasets
+    from . import benchmarks, datasets
 
     # The data fixtures (digits, mnist1d, ...) are the plugin's, so a user's repository gets them too.
     config.pluginmanager.register(datasets, "dnnkit-datasets")
+    # Fingerprint and calibration timings in benchmark JSON (optional hooks: no-op without pytest-benchmark).
+    config.pluginmanager.register(benchmarks, "dnnkit-benchmarks")
     # Every option checked first: a bad one stops the run here, not after every claim (or as an INTERNALERROR).
     for warning in check_options(config):
         if not hasattr(config, "workerinput"):

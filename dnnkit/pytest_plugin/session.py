@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from ..evidence import stats
 from ..evidence.provenance import machine
 from ..plots import plots_or_hint
+from ..results.multiplicity import adjust_across
 from ..results.progress import progress_line
 from ..results.storage import write_results
 from ..results.table import print_claims
@@ -77,12 +77,7 @@ class ClaimSession:
 
     def finalize(self, meta: dict) -> None:
         """Sort records by claim id (xdist order is arbitrary) and add BH q-values and Holm p-values across them."""
-        self.records.sort(key=lambda r: (r["id"], r["test"]))
-        q, holm = stats.adjust_p_values([r.get("p_value") if isinstance(r.get("p_value"), float) else None
-                                         for r in self.records])
-        for record, qv, hv in zip(self.records, q, holm, strict=True):
-            record["q_bh"], record["p_holm"] = qv, hv
-            record["bh_flag"] = record["verdict"] == stats.CONFIRMED and qv is not None and qv >= 0.05
+        adjust_across(self.records)
         self.meta = {**meta, "claims_run": len(self.records),
                      "untested_claims": sorted(self.declared_claims - self.seen_claims) if self.seen_claims else []}
 

@@ -54,6 +54,9 @@ def markdown(records: list[dict], meta: dict) -> str:
            f"choices per base; C confirmed, N not reproduced, R refuted); {meta['stability']['stable']} of "
            f"{meta['stability']['claims']} claims keep one verdict on at least {meta['stability']['stable_at']} of "
            f"{len(meta['stability']['bases'])} bases."] if meta.get("stability") else []),
+        *([f"Merged from {len(meta['shards'])} shards (`dnnkit merge`): " + "; ".join(
+            f"{s.get('dir')} ({s.get('claims_run')} claims, {s.get('device')}, {s.get('date')})" for s in meta["shards"])
+           + "."] if meta.get("shards") else []),
         "",
     ]
     keys = ["claim", "section", "kind", "expected", "verdict", "as_expected", "sensitivity",

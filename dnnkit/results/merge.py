@@ -1,12 +1,15 @@
-"""Result sets side by side: two sets compared claim by claim (`dnnkit --compare`), and the sets of several seed
-bases merged into one with a stability column (`dnnkit stability`)."""
+"""Result sets side by side: two sets compared claim by claim (`dnnkit --compare`), the sets of several seed
+bases merged into one with a stability column (`dnnkit stability`), and the shards of one run (a suite split over
+machines) merged into the set a single run writes (`dnnkit merge`)."""
 
 from __future__ import annotations
 
 import collections
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from .multiplicity import adjust_across
 from .records import verdict_text
 
 STABLE_AT = 4  # of 5 bases: a claim whose modal verdict holds on fewer is flagged as unstable
@@ -193,3 +196,132 @@ def merge_bases(per_base: dict[int, dict], amended: dict[int, dict] | None = Non
     first["meta"]["stability"] = {"bases": bases, "claims": len(first["claims"]), "stable": stable,
                                   "stable_at": STABLE_AT, "amendment_bases": sorted(amended or {})}
     return first
+
+
+# ------------------------------------------------------------------------------------------------------------
+# shards of one suite (split over machines) merged into one result set: `dnnkit merge`
+# ------------------------------------------------------------------------------------------------------------
+
+SHARD_KEYS = ("profile", "seed_base", "seeds_override", "dnnkit", "git_commit")  # must agree: one run, split
+SHARD_PROVENANCE = ("date", "device", "gpu", "cpu", "torch", "workers", "claims_run", "argv")  # kept per shard
+RUNS_PROVENANCE = ("dnnkit", "torch", "python", "device", "git_commit", "profile", "seed_base")  # runs.csv's last
+
+
+class MixedShards(ValueError):
+    """Result sets that are not shards of one run: a claim in two of them, or a differing profile, seed base,
+    seed count, dnnkit version or commit."""
+
+
+def check_shards(shards: dict[str, dict]) -> None:
+    """MixedShards naming the first key whose values differ (with each shard's value), or a claim id held by two
+    shards; a stability set (already merged over seed bases) is no shard."""
+    for name, payload in shards.items():
+        if payload["meta"].get("stability"):
+            raise MixedShards(f"{name} is a `dnnkit stability` set (merged over seed bases), not a shard of one run")
+    for key in SHARD_KEYS:
+        values = {name: payload["meta"].get(key) for name, payload in shards.items()}
+        if len({repr(v) for v in values.values()}) > 1:
+            listed = ", ".join(f"{name}: {value!r}" for name, value in values.items())
+            raise MixedShards(f"shards differ in {key} ({listed}); merge only shards of one run (same profile, "
+                              "seed base, --seeds, dnnkit version and commit)")
+    holders: dict[str, list[str]] = collections.defaultdict(list)
+    for name, payload in shards.items():
+        for cid in dict.fromkeys(r["id"] for r in payload["claims"]):
+            holders[cid].append(name)
+    for cid, names in holders.items():
+        if len(names) > 1:
+            raise MixedShards(f"claim {cid!r} is in more than one shard ({', '.join(names)}); split the suite so "
+                              "each claim runs in exactly one shard")
+
+
+def _merged_meta(shards: dict[str, dict], claim_ids: set[str]) -> dict:
+    """The first shard's provenance, a value that differs between shards written as 'a / b', the latest date; each
+    shard's own provenance under "shards"; untested claims: untested in some shard and run in none."""
+    metas = [payload["meta"] for payload in shards.values()]
+    meta: dict = {}
+    for key in dict.fromkeys(k for m in metas for k in m):
+        if key in ("argv", "shards", "untested_claims"):
+            continue
+        if len({repr(m.get(key)) for m in metas}) == 1:
+            meta[key] = metas[0].get(key)
+        else:
+            meta[key] = " / ".join(str(m.get(key)) for m in metas)
+    meta["date"] = max(str(m.get("date")) for m in metas)
+    meta["claims_run"] = sum(len(payload["claims"]) for payload in shards.values())
+    meta["untested_claims"] = sorted({c for m in metas for c in m.get("untested_claims") or []} - claim_ids)
+    meta["shards"] = [entry for name, m in zip(shards, metas, strict=True)
+                      for entry in (m.get("shards") or [{"dir": name, **{k: m.get(k) for k in SHARD_PROVENANCE}}])]
+    return meta
+
+
+def merge_shards(shards: dict[str, dict]) -> dict:
+    """One result set from the shards of one run (name -> loaded claims.json): the records' union in the table's
+    order, BH and Holm recomputed across the union (as a single run adjusts them), provenance per shard."""
+    if not shards:
+        raise ValueError("no shards to merge: give at least one result set")
+    check_shards(shards)
+    records = adjust_across([dict(r) for payload in shards.values() for r in payload["claims"]])
+    meta = _merged_meta(shards, {r["id"] for r in records})
+    return {"schema": next(iter(shards.values()))["schema"], "meta": meta, "claims": records}
+
+
+def merge_runs_csv(texts: dict[str, str], claim_order: list[str]) -> str:
+    """The shards' runs.csv (name -> text) as one table: rows grouped by claim in `claim_order` (each claim's rows
+    in its shard's order), columns in order of first appearance with the provenance columns last. Cells are kept
+    as written (read as text), so a number is not reparsed."""
+    import io
+
+    import pandas as pd
+
+    frames: dict[str, pd.DataFrame] = {}
+    for name, text in texts.items():
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (ValueError, pd.errors.ParserError) as err:
+            raise ValueError(f"{name}: runs.csv is not readable ({err})") from None
+        if not len(frame):
+            continue  # a shard whose claims recorded no per-epoch history
+        if "claim" not in frame.columns:
+            raise ValueError(f"{name}: runs.csv has no 'claim' column (columns: {', '.join(frame.columns)})")
+        frames.update({cid: rows for cid, rows in frame.groupby("claim", sort=False)})
+    columns = list(dict.fromkeys(c for name in texts for c in _header(texts[name])))
+    columns = [c for c in columns if c not in RUNS_PROVENANCE] + [c for c in RUNS_PROVENANCE if c in columns]
+    parts = [frames[cid] for cid in dict.fromkeys(claim_order) if cid in frames]
+    merged = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    buffer = io.StringIO()
+    merged.reindex(columns=columns).fillna("").to_csv(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _header(text: str) -> list[str]:
+    import csv
+    import io
+
+    return next(csv.reader(io.StringIO(text)), [])
+
+
+def merge_shard_dirs(dirs: list[str | Path], out: str | Path) -> dict:
+    """`dnnkit merge`: load each shard's result set (claims.json checked against its hashes, runs.csv required),
+    merge them and write claims.json / claims.md / runs.csv into `out` as one set; returns the merged payload."""
+    from .storage import load_results, write_claims
+
+    out = Path(out)
+    shards, runs, seen = {}, {}, {}
+    for d in dirs:
+        folder = Path(d).parent if Path(d).suffix == ".json" else Path(d)
+        name = str(d)
+        if folder.resolve() in seen:
+            raise MixedShards(f"shard {name} is given twice (as {seen[folder.resolve()]} too)")
+        seen[folder.resolve()] = name
+        if folder.resolve() == out.resolve():
+            raise ValueError(f"--out {str(out)!r} is the shard {name}; write the merged set to another directory")
+        shards[name] = load_results(d)
+        try:
+            runs[name] = (folder / "runs.csv").read_text()
+        except OSError as err:
+            raise ValueError(f"shard {name} has no readable runs.csv ({err.strerror or err}); keep the whole results "
+                             "dir of each shard (claims.json, claims.md, runs.csv)") from None
+    merged = merge_shards(shards)
+    runs_csv = merge_runs_csv(runs, [r["id"] for r in merged["claims"]])
+    write_claims(out, merged["claims"], merged["meta"], runs_csv=runs_csv)
+    return merged

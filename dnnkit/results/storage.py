@@ -221,3 +221,26 @@ def schema_problem(payload: dict) -> str | None:
             if not isinstance(dec.get("effect", {}), dict) or not isinstance(d.get("values", {}), dict):
                 return _bad(f"{at}.values/effect", d.get("values"), "objects")
     return None
+
+
+def unwritable_dir_reason(value: str | Path) -> str | None:
+    """Why `value` cannot take output files, or None (checked before a long run, not after it): the folder is created (with missing parents), a probe
+    file written and removed, and whatever the check created removed again, so a refused run writes nothing."""
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        return "it is a file, not a directory"
+    created = [p for p in (path, *path.parents) if not p.exists()]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=path, prefix=temp_prefix("probe"))
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        return err.strerror or str(err)
+    finally:
+        for folder in created:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+    return None

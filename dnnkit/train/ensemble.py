@@ -57,7 +57,7 @@ from .training import FitConfig, FitResult, epoch_permutation
 ELEMENTWISE_OPTIMIZERS = frozenset({"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam",
                                     "adamw", "ftrl"})
 # Stateless and elementwise: applying one module to a [K, b, C] tensor is applying it to each member.
-_ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.SELU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Identity)
+_ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.SELU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Mish, nn.Identity)
 _FUSED = frozenset({"sgd", "momentum", "nesterov", "adagrad", "adam", "adamw"})  # torch has fused kernels for these
 _VECTOR_BLOCK = 64  # a multiple of ATen's elementwise block (2 x the widest float vector, AVX-512: 32)
 _ALPHA = 1.7580993408473766  # SELU's alpha * lambda: AlphaDropout's saturation value, as ATen writes it

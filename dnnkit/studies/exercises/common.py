@@ -30,6 +30,7 @@ from ...evidence.devices import check_device, resolve_device
 from ...evidence.provenance import json_safe, machine
 from ...plots import have_matplotlib, new_figure, save_png
 from ...results.records import effect_text
+from ...results.storage import unwritable_dir_reason
 from ...seeds import RunSeeds
 from ...train.checkpoints import atomic_write_text
 from ...train.training import FitConfig, FitResult, epoch_permutation, fit
@@ -81,6 +82,10 @@ class Options:
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads={self.threads!r}; allowed: None (torch's default) or an integer >= 1")
         self.out_dir = Path(self.out_dir)
+        reason = unwritable_dir_reason(self.out_dir)
+        if reason:  # before minutes of training, not when the tables are written
+            raise ValueError(f"--out {str(self.out_dir)!r} cannot take the exercise's tables: {reason}; allowed: a "
+                             "writable directory (created if missing)")
         if self.data_dir is not None:
             self.data_dir = Path(self.data_dir)
         if self.profile == "full" and self.data_dir is None:
