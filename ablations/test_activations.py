@@ -258,17 +258,22 @@ def test_gelu_sigmoid_approximation(claim):
                  label="sigmoid form faster than GELU, alone")
 
 
+def matched_pair_val_loss(claim, split, a: str, b: str) -> None:
+    """Two activations, each with its matched init and its own rate from the knobs' grid on pilot seeds; decide A's
+    validation loss below B's."""
+    k, split = claim.knobs, claim.on_device(split)
+    arms = {act: k.net.replace(activation=act, weight_init=matched_init(act)) for act in (a, b)}
+    rates = own_rates(arms, split, k.fit, k.grid, claim.pilot_seeds(k.pilot_seeds))
+    runs = claim.train(arms, split, rates.fits)
+    claim.note(lr=rates.lr, pilot_median_val_loss=rates.pilot_summary(),
+               val_acc={act: [round(v, 3) for v in runs[act].values("val_acc")] for act in arms})
+    claim.decide(runs[a].values("val_loss"), runs[b].values("val_loss"), label="validation loss")
+
+
 @pytest.mark.claim("relu-beats-sigmoid-deep")
 def test_relu_beats_sigmoid_deep(claim, digits):
     """ReLU behaves better than sigmoid, does not saturate for +ve values."""
-    k = claim.knobs
-    digits = claim.on_device(digits)
-    arms = {act: k.net.replace(activation=act, weight_init=matched_init(act)) for act in ("relu", "sigmoid")}
-    rates = own_rates(arms, digits, k.fit, k.grid, claim.pilot_seeds(k.pilot_seeds))
-    runs = claim.train(arms, digits, rates.fits)
-    claim.note(lr=rates.lr, pilot_median_val_loss=rates.pilot_summary(),
-               val_acc={act: [round(a, 3) for a in runs[act].values("val_acc")] for act in arms})
-    claim.decide(runs["relu"].values("val_loss"), runs["sigmoid"].values("val_loss"), label="validation loss")
+    matched_pair_val_loss(claim, digits, "relu", "sigmoid")
 
 
 def _elu_vs_relu(claim, split, measure) -> dict[str, dict[str, list[float]]]:
@@ -387,14 +392,7 @@ def _as_good_as_the_best(claim, split, subject: str) -> None:
 @pytest.mark.claim("elu-beats-selu-without-self-normalization")
 def test_elu_beats_selu_without_self_normalization(claim, digits):
     """If the network's architecture prevents it from self-normalizing, then ELU may perform better than SELU."""
-    k = claim.knobs
-    digits = claim.on_device(digits)
-    arms = {act: k.net.replace(activation=act, weight_init=matched_init(act)) for act in ("elu", "selu")}
-    rates = own_rates(arms, digits, k.fit, k.grid, claim.pilot_seeds(k.pilot_seeds))
-    runs = claim.train(arms, digits, rates.fits)
-    claim.note(lr=rates.lr, pilot_median_val_loss=rates.pilot_summary(),
-               val_acc={act: [round(a, 3) for a in runs[act].values("val_acc")] for act in arms})
-    claim.decide(runs["elu"].values("val_loss"), runs["selu"].values("val_loss"), label="validation loss")
+    matched_pair_val_loss(claim, digits, "elu", "selu")
 
 
 @pytest.mark.claim("selu-conditions-required")

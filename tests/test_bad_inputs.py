@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from old_checkpoints import strip_to_format_0
 from torch import nn
 
 from dnnkit import __version__
@@ -436,20 +437,10 @@ def input_cases() -> list[Case]:
 FROM_SAVE = "allowed: a file written by save_checkpoint"
 
 
-def _strip_to_format_0(path: Path, *extra_keys: str) -> None:
-    """Rewrite a checkpoint as an older dnnkit wrote it: no format, no class names, none of `extra_keys`."""
-    state = torch.load(path, weights_only=True)
-    for key in ("format", "optimizer_class", "scheduler_class"):
-        state.pop(key, None)
-    for key in extra_keys:
-        state["extra"].pop(key, None)
-    torch.save(state, path)
-
-
 def _old_run(name: str, checkpoint: str, *extra_keys: str) -> Callable[[Ctx], None]:
     def setup(ctx: Ctx) -> None:
         copy_run(name)(ctx)
-        _strip_to_format_0(ctx.path / name / checkpoint, *extra_keys)
+        strip_to_format_0(ctx.path / name / checkpoint, *extra_keys)
     return setup
 
 

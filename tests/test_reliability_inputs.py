@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from old_checkpoints import strip_to_format_0
 
 from dnnkit.data import Split
 from dnnkit.nn.models import MLPConfig, build_mlp
@@ -72,19 +73,9 @@ def _copy(runs: Path, name: str, tmp_path: Path) -> Path:
     return target
 
 
-def _strip_to_format_0(path: Path, *extra_keys: str) -> None:
-    """Rewrite a checkpoint as an older dnnkit wrote it: no format, no class names, none of `extra_keys`."""
-    state = torch.load(path, weights_only=True)
-    for key in ("format", "optimizer_class", "scheduler_class"):
-        state.pop(key, None)
-    for key in extra_keys:
-        state["extra"].pop(key, None)
-    torch.save(state, path)
-
-
 def test_resume_of_an_old_checkpoint_of_the_same_run_still_works(runs, tmp_path):
     folder = _copy(runs, "sgd", tmp_path)
-    _strip_to_format_0(folder / "epoch-0001.pt", "optimizer_name", "epochs")
+    strip_to_format_0(folder / "epoch-0001.pt", "optimizer_name", "epochs")
     res = fit(model(), make_split(), FitConfig(epochs=2, optimizer="sgd", lr=0.1), SEEDS,
               resume_from=folder / "epoch-0001.pt")
     assert res.history["epoch"].tolist() == [2]
