@@ -3,6 +3,7 @@ of hand-written training, timing and recording (train_models, per-arm splits, ti
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -15,11 +16,12 @@ from dnnkit.evidence import stats
 from dnnkit.evidence.claimrun import ClaimRun, RunContext, decide_kind
 from dnnkit.evidence.claims import Claim
 from dnnkit.evidence.devices import resolve_device
+from dnnkit.evidence.provenance import json_safe
 from dnnkit.evidence.timing import interleaved_rounds
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.pytest_plugin.storage import runs_frame
 from dnnkit.seeds import run_seeds
-from dnnkit.train.experiment import ArmRuns, train_arm
+from dnnkit.train.experiment import ArmRuns, epoch_ratios, replace_fit, select_lr, train_arm
 from dnnkit.train.training import FitConfig, fit
 
 NET = MLPConfig(n_inputs=4, n_outputs=2, depth=1, width=8)
@@ -198,6 +200,26 @@ def test_train_takes_a_split_per_arm(blobs):
         run.train({"a": NET, "b": NET}, {"a": blobs}, FIT)
     with pytest.raises(ValueError, match="fit_config is given per arm but has no entry for arm 'a'"):
         run.train_models({"a": lambda s: build_mlp(NET)}, blobs, {"b": FIT})
+
+
+def test_train_at_own_rates_chooses_each_arms_rate_on_pilot_seeds_and_notes_it(blobs):
+    run = claim_run()
+    grids = {"a": (1e-4, 0.5), "b": (0.5,)}
+    runs = run.train_at_own_rates({"a": NET, "b": NET}, blobs, FIT, grids)
+    for arm, grid in grids.items():
+        lr, table = select_lr(NET, blobs, FIT, grid, run.pilot_seeds())
+        assert run.notes[f"{arm} lr"] == lr and run.notes[f"{arm} lr grid"] == json_safe(table)
+        alone = train_arm(arm, NET, blobs, replace_fit(FIT, lr=lr), run.seeds())
+        assert all(same_weights(r.model, s.model) for r, s in zip(runs[arm].results, alone.results, strict=True))
+    assert not set(s.init for s in run.pilot_seeds()) & set(s.init for s in run.seeds())
+    with pytest.raises(ValueError, match="grid is given per arm but has no entry for arm 'b'"):
+        run.train_at_own_rates({"b": NET}, blobs, FIT, {"a": (0.1,)})
+
+
+def test_epoch_ratios_is_a_per_seed_slowdown_with_censored_runs():
+    assert epoch_ratios([6.0, math.inf, math.inf, 3.0], [2.0, 4.0, math.inf, math.inf]) == [3.0, math.inf, 1.0, 1.0]
+    with pytest.raises(ValueError, match="pairs seeds: got 2 and 1"):
+        epoch_ratios([1.0, 2.0], [1.0])
 
 
 def test_a_split_shared_by_arms_moves_to_the_device_once(blobs, monkeypatch):

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..seeds import RunSeeds, derive_seed, run_seeds
 from ..train.experiment import ArmRuns, train_arm
+from ..train.own_rates import own_rates
 from ..train.training import FitResult, fit
 from . import stats
 from .claims import Claim
@@ -128,6 +129,19 @@ class RunContext:
                                  workers=self.workers)
             self.record_runs(out[arm])
         return out
+
+    def train_at_own_rates(self, arms: Mapping[str, Any], split, fit_config, grid) -> dict[str, ArmRuns]:
+        """Each arm at its own rate from `grid`, chosen on the pilot seeds (a shared rate rigs a comparison: DESIGN
+        pitfall 2), then trained over the run's seeds; each arm's rate and pilot table are noted. `split`,
+        `fit_config` and `grid` are one for all arms, or a Mapping arm -> its own."""
+        splits = self._splits(split, arms)
+        fits = {}
+        for arm, config in arms.items():
+            rates = own_rates({arm: config}, splits[arm], _per_arm(fit_config, arm, "fit_config"),
+                              _per_arm(grid, arm, "grid"), self.pilot_seeds())
+            self.note(**{f"{arm} lr": rates.lr[arm], f"{arm} lr grid": rates.tables[arm]})
+            fits[arm] = rates.fits[arm]
+        return self.train(arms, splits, fits)
 
     def train_models(self, builders: Mapping[str, Callable[[RunSeeds], Any]], split, fit_config,
                      seeds: Sequence[RunSeeds] | None = None) -> dict[str, ArmRuns]:

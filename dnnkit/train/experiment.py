@@ -10,6 +10,7 @@ core each; the pytest plugin's --ensemble-workers); `ArmRuns.workers` records it
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -123,6 +124,14 @@ def select_lr(config: MLPConfig, split, fit_config: FitConfig, grid: Sequence[fl
                       "median_val_loss": float(np.median(runs.values("val_loss", "last")))})
     best = min(table, key=lambda row: (row["median_epochs_to_target"], row["median_val_loss"]))
     return best["lr"], table
+
+
+def epoch_ratios(slow: Sequence[float], fast: Sequence[float]) -> list[float]:
+    """Per seed, epochs to target of one arm over another's (a slowdown): +inf when only `slow` never got there;
+    1.0 when `fast` never did either way (no evidence of a slowdown on that seed)."""
+    if len(slow) != len(fast):
+        raise ValueError(f"epoch_ratios pairs seeds: got {len(slow)} and {len(fast)} values")
+    return [1.0 if math.isinf(f) else s / f for s, f in zip(slow, fast)]
 
 
 def replace_fit(fit_config: FitConfig, **changes) -> FitConfig:
