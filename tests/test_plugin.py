@@ -214,6 +214,15 @@ def test_claims_declared_in_a_users_module_and_marker(pytester: pytest.Pytester)
     assert payload["meta"]["untested_claims"] == ["my-untested-claim"]
 
 
+def test_a_run_without_xdist_writes_its_results(pytester: pytest.Pytester) -> None:
+    """-p no:xdist unregisters xdist's hooks; the plugin's xdist hook is optional, so the run is a plain serial one."""
+    pytester.makepyfile(test_mine=INNER_OWN_CLAIMS)
+    result = pytester.runpytest_subprocess(*INNER_ARGS, "-p", "no:xdist", "--seeds", "5", "--results-dir", "out")
+    result.assert_outcomes(passed=2)
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert sorted(r["id"] for r in _load(pytester.path / "out")["claims"]) == ["my-inline-claim", "my-listed-claim"]
+
+
 def test_a_duplicate_claim_id_names_both_places(pytester: pytest.Pytester) -> None:
     pytester.makeconftest("""
 from dnnkit.evidence.claims import Claim

@@ -70,6 +70,7 @@ class ClaimSession:
             self.add(record)
             self._progress(record)
 
+    @pytest.hookimpl(optionalhook=True)  # xdist's hook: a run with -p no:xdist must not fail on it
     def pytest_testnodedown(self, node, error) -> None:
         output = getattr(node, "workeroutput", {})
         self.seen_claims |= set(output.get("dnnkit_seen_claims", []))
