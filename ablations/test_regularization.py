@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,8 +26,10 @@ from dnnkit.nn.diagnostics import activation_stats
 from dnnkit.nn.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll, seeded_rng
 from dnnkit.nn.models import build_mlp
 from dnnkit.nn.regularization import max_norm, penalty, top_k_dropout, unit_norms, weight_norm
-from dnnkit.train.experiment import ArmRuns, replace_fit
-from dnnkit.train.training import FitResult, evaluate
+from dnnkit.train.experiment import ArmRuns, replace_fit, train_arm
+from dnnkit.train.hand_loop import hand_loop
+from dnnkit.train.holdout import split_validation
+from dnnkit.train.training import FitResult, evaluate, fit
 
 
 @functools.cache
@@ -344,6 +347,103 @@ def test_early_stopping_restores_best(claim, data_seed):
     claim.note(per_seed=[{name: round(v, 5) if isinstance(v, float) else v for name, v in f.items()} for f in facts])
     claim.decide([math.isclose(f["restored"], f["best"], rel_tol=k.rel_tol) and f["restored"] <= f["last"]
                   for f in facts], label="restored val loss == best epoch's and <= last epoch's")
+
+
+@pytest.mark.claim("max-norm-adds-no-loss-term")
+def test_max_norm_adds_no_loss_term(claim, digits500):
+    """Doesn't add regularization loss to loss function."""
+    k, split = claim.knobs, claim.on_device(digits500)
+    fits = {"max-norm": replace_fit(k.fit, after_step=[max_norm(k.r)]),
+            "l2 control": replace_fit(k.fit, penalty=penalty(l2=k.control_l2))}
+    held = {arm: [] for arm in fits}
+    excess = {arm: [] for arm in fits}
+    for s in claim.seeds():
+        for arm, fc in fits.items():
+            logged = fit(build_mlp(k.net, generator=s.generator("init"), device=claim.device), split, fc, s)
+            hand_model = build_mlp(k.net, generator=s.generator("init"), device=claim.device)
+            hand = hand_loop(hand_model, split, fc, s)
+            losses = logged.history["train_loss"].tolist()
+            same_weights = all(torch.equal(a, b) for a, b in zip(logged.model.state_dict().values(),
+                                                                 hand_model.state_dict().values(), strict=True))
+            excess[arm].append(max(a - b for a, b in zip(losses, hand.cross_entropy, strict=True)))
+            held[arm].append(same_weights and (losses == hand.cross_entropy if arm == "max-norm" else
+                                               losses == hand.objective and all(
+                                                   a > b for a, b in zip(losses, hand.cross_entropy, strict=True))))
+    claim.note(logged_minus_cross_entropy_max={arm: [float(v) for v in vs] for arm, vs in excess.items()})
+    claim.decide(held["max-norm"], arms=("max-norm", "B"),
+                 label="max-norm: fit logs the plain cross-entropy and ends on the hand loop's weights (bitwise)")
+    claim.decide(held["l2 control"], arms=("l2 control", "B"),
+                 label="control: with l2, fit logs cross-entropy + penalty, above the plain cross-entropy")
+
+
+@pytest.mark.claim("max-norm-smaller-r-less-overfitting")
+def test_max_norm_smaller_r_less_overfitting(claim, data_seed):
+    """Reduce r, regularization up, overfitting down."""
+    k = claim.knobs
+    setup, radius = k.setup, {f"r = {r:g}": r for r in k.radii}
+    fits = {arm: replace_fit(setup.fit, after_step=[max_norm(r)] if math.isfinite(r) else [])
+            for arm, r in radius.items()}
+    runs = claim.train(dict.fromkeys(fits, setup.net), overfit_data(setup, data_seed), fits)
+    gaps = overfit_evidence(claim, runs, setup)
+    acc = {arm: runs[arm].values("val_acc") for arm in fits}
+    r_values = list(radius.values())
+    rho = {name: [float(stats.spearmanr(r_values, [v[arm][i] for arm in fits]).statistic)
+                  for i in range(claim.n_seeds)] for name, v in (("gap", gaps), ("val_acc", acc))}
+    claim.note(spearman_rho=_rounded(rho))
+    zeros = [0.0] * claim.n_seeds
+    claim.decide(rho["gap"], zeros, label="Spearman rho(r, gap) per seed, above 0")
+    claim.decide(rho["val_acc"], zeros, direction="less", arms=("rho(r, val accuracy)", "0"),
+                 label="Spearman rho(r, validation accuracy) per seed, below 0 (accuracy rises as r shrinks)",
+                 sensitivity="a smaller r may narrow the gap by underfitting: does validation accuracy rise too?")
+
+
+def _regularizer_grid(k) -> dict[str, tuple[dict, dict]]:
+    """Each candidate regularizer of early-stopping-competitive-regularizer: name -> (net changes, fit changes)."""
+    grid = {f"l2 {v:g}": ({}, {"penalty": penalty(l2=v)}) for v in k.l2}
+    grid |= {f"dropout {v:g}": ({"dropout": v}, {}) for v in k.dropout}
+    grid |= {f"max-norm r = {v:g}": ({}, {"after_step": [max_norm(v)]}) for v in k.max_norm}
+    return grid
+
+
+@pytest.mark.claim("early-stopping-competitive-regularizer")
+def test_early_stopping_competitive_regularizer(claim, data_seed):
+    """Early stopping one of best regularization."""
+    k = claim.knobs
+    setup = k.setup
+    split = claim.on_device(split_validation(overfit_data(setup, data_seed), k.test_fraction, seed=data_seed))
+    budget = replace_fit(setup.fit, epochs=k.epochs, eval_train=False)
+    grid = _regularizer_grid(k)
+    pilots = {name: float(np.median(train_arm(name, setup.net.replace(**net), split, replace_fit(budget, **fc),
+                                              claim.pilot_seeds(k.pilot_seeds)).values("val_acc", "last")))
+              for name, (net, fc) in grid.items()}
+    best = max(pilots, key=pilots.get)
+    net, fc = grid[best]
+    runs = claim.train({"early stopping": setup.net, best: setup.net.replace(**net)}, split,
+                       {"early stopping": replace_fit(budget, patience=k.patience, restore_best=True),
+                        best: replace_fit(budget, **fc)})
+    test = {arm: [evaluate(r.model, split.X_test, split.y_test)[1] for r in ar.results] for arm, ar in runs.items()}
+    claim.note(pilot_median_val_acc={n: round(v, 3) for n, v in pilots.items()}, best_regularizer=best,
+               test_acc=_rounded(test),
+               stopped_at=[len(r.history) for r in runs["early stopping"].results])
+    claim.decide([a + k.margin for a in test["early stopping"]], test[best],
+                 label=f"test accuracy: early stopping + {k.margin} vs {best}")
+
+
+@pytest.mark.claim("max-norm-stabilizes-gradients")
+def test_max_norm_stabilizes_gradients(claim, digits500):
+    """Max-norm regularization can also help alleviate the unstable gradients problems (if you are not using Batch
+    Normalization)."""
+    k = claim.knobs
+    constrained = claim.spec.arms[0]
+    runs = claim.train({constrained: k.net, "no constraint": k.net}, digits500,
+                       {constrained: replace_fit(k.fit, after_step=[max_norm(k.r)]), "no constraint": k.fit})
+    loss = {arm: runs[arm].values("val_loss") for arm in runs}
+    acc = runs[constrained].values("val_acc")
+    claim.note(val_loss=_rounded(loss), val_acc={arm: _rounded(runs[arm].values("val_acc")) for arm in runs},
+               diverged={arm: [r.diverged for r in ar.results] for arm, ar in runs.items()})
+    claim.decide(loss[constrained], loss["no constraint"], label="final validation loss (+inf if diverged)")
+    claim.decide(acc, [k.chance + k.learn_margin] * len(acc), direction="greater", delta=0.0,
+                 arms=(constrained, "chance + margin"), label="max-norm net's validation accuracy above chance")
 
 
 def _rounded(values, digits: int = 3):

@@ -8,6 +8,7 @@ from . import (
     activations,
     batch_norm,
     gradient_clipping,
+    guidelines,
     initialization,
     optimizers,
     regularization,
@@ -17,5 +18,5 @@ from . import (
 )
 
 SECTIONS = (initialization, activations, batch_norm, gradient_clipping, transfer, optimizers, schedules,
-            regularization, sparsity)
+            regularization, sparsity, guidelines)
 CLAIMS = tuple(claim for section in SECTIONS for claim in section.CLAIMS)

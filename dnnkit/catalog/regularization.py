@@ -42,6 +42,22 @@ Pilot numbers (pilot seeds, seed base 0, 3-4 seeds per arm):
   matrix products dominate. One MC-dropout pass cost 3.4-3.9x an eval pass (Bernoulli masks on CPU). The claim
   checks the bitwise equality of the two nets' outputs on 8 seeds and notes the batch-1 ratio over 10 rounds.
 
+Coverage part C (2026-12-07), declared after pilots on seed bases 100 and 101, before any evidence run:
+- max-norm-adds-no-loss-term: the DIGITS net, lr 3e-3, 3 epochs, r = 1, seed after seed (fit and the hand loop);
+  control l2 1e-3. Pilots: fit's logged loss minus the hand loop's cross-entropy 0.0 exactly with max-norm, 0.52-
+  0.53 nats with the l2 control (the penalty: the He-initialized weights' squared norm times 1e-3).
+- max-norm-smaller-r-less-overfitting: OVERFIT at r = inf, 1.5, 1, 0.5 (the to-do's r = 3 never binds here: He rows
+  have norm ~1.41 and barely grow, so r = 3 would repeat r = inf; 1.5 binds slightly). Pilots (base 100): gaps
+  1.19-1.30, 1.13-1.22, 0.66-0.71, 0.25-0.27 nats, rho = 1 on 8 of 8 seeds; validation accuracy 0.32-0.35 at
+  r >= 1 and 0.31-0.33 at r = 0.5 (training accuracy 0.87-0.91 down to 0.47-0.49).
+- early-stopping-competitive-regularizer: OVERFIT's data with its 500 validation rows halved (250 validation, 250
+  test); 40-epoch budget; grid l2 1e-3 and 0.01, dropout 0.2 and 0.5, max-norm r = 1 and 0.5; 2 pilot seeds per
+  candidate. Numbers in its expectation.
+- max-norm-stabilizes-gradients: 20 x 100 ReLU He, digits 50/class, plain SGD, batch 64, 5 epochs. Rate grid on
+  4 pilot seeds (10 epochs): at lr 0.03 and 0.1 no run diverged (validation loss 1.2-1.5 and 2.0-2.3); at 0.3 the
+  unconstrained net diverged on 3 of 4. r = 1 sat at chance at every rate, r = 2 equalled no constraint at 0.03
+  and 0.1. Numbers in its expectation.
+
 Seen on the evidence run (seed base 0), worth knowing when reading the verdicts: on OVERFIT, dropout 0.5 narrowed
 the gap (0.40-0.46 vs 1.22-1.32) and lowered the validation loss (1.81-1.87 vs 1.86-1.97), but it also lowered
 validation accuracy (0.28-0.32 vs 0.31-0.37) and training accuracy (0.48-0.54 vs 0.85-0.91): much of the narrower
@@ -227,6 +243,65 @@ ALPHA_DROPOUT = AlphaDropout(
 )
 MAX_NORM = MaxNorm(setup=OVERFIT_SETUP, radii=(0.5, 1.0), bound_tol=1e-6, val_margin=VAL_MARGIN)
 EARLY_STOPPING = EarlyStopping(setup=OVERFIT_SETUP, epochs=40, patience=5, rel_tol=1e-6)
+
+
+@dataclass(frozen=True)
+class MaxNormNoLoss:
+    """max-norm-adds-no-loss-term: the DIGITS net fitted with max-norm r (and the l2 control) for a few epochs."""
+
+    net: MLPConfig
+    fit: FitConfig
+    r: float
+    control_l2: float
+
+
+@dataclass(frozen=True)
+class MaxNormTrend:
+    """max-norm-smaller-r-less-overfitting: OVERFIT at each radius (inf = no constraint)."""
+
+    setup: OverfitSetup
+    radii: tuple[float, ...]
+    rho_delta: float
+
+
+@dataclass(frozen=True)
+class EarlyStoppingCompetes:
+    """early-stopping-competitive-regularizer: OVERFIT's data with its validation split halved (validation / test),
+    early stopping's patience, the regularizer grid the best is picked from on pilot seeds, the margin."""
+
+    setup: OverfitSetup
+    epochs: int
+    patience: int
+    test_fraction: float
+    l2: tuple[float, ...]
+    dropout: tuple[float, ...]
+    max_norm: tuple[float, ...]
+    pilot_seeds: int
+    margin: float
+
+
+@dataclass(frozen=True)
+class MaxNormStabilizes:
+    """max-norm-stabilizes-gradients: the deep ReLU net, the aggressive SGD rate, the radius, the chance level."""
+
+    net: MLPConfig
+    fit: FitConfig
+    r: float
+    chance: float
+    learn_margin: float
+
+
+MAX_NORM_NO_LOSS = MaxNormNoLoss(net=DIGITS_NET, fit=FitConfig(epochs=3, batch_size=DIGITS_BATCH, lr=3e-3), r=1.0,
+                                 control_l2=1e-3)
+MAX_NORM_TREND = MaxNormTrend(setup=OVERFIT_SETUP, radii=(float("inf"), 1.5, 1.0, 0.5), rho_delta=0.5)
+ES_COMPETES = EarlyStoppingCompetes(setup=OVERFIT_SETUP, epochs=40, patience=5, test_fraction=0.5,
+                                    l2=(1e-3, 1e-2), dropout=(0.2, 0.5), max_norm=(1.0, 0.5), pilot_seeds=2,
+                                    margin=0.01)
+MAX_NORM_STABLE = MaxNormStabilizes(
+    net=MLPConfig(n_inputs=64, n_outputs=10, depth=20, width=100, activation="relu"),
+    fit=FitConfig(epochs=5, batch_size=DIGITS_BATCH, optimizer="sgd", lr=0.3), r=1.0, chance=0.1, learn_margin=0.05)
+PART_C = "2026-12-07, pilot bases 100-101, before the evidence run (worktree wt-D of 87ef806)"
+MN, MT, ESC, MS = MAX_NORM_NO_LOSS, MAX_NORM_TREND, ES_COMPETES, MAX_NORM_STABLE
 
 OV, N = OVERFIT_SETUP, DIGITS_NET
 DIGITS = f"digits 50/class (500 train, 360 val), {N.depth}x{N.width} ELU He, Adam, batch {DIGITS_BATCH}"
@@ -433,5 +508,76 @@ CLAIMS = (
                f"model's validation loss, re-evaluated, equals the minimum of the history (within "
                f"{fmt(EARLY_STOPPING.rel_tol)} relative) and is <= the last epoch's, on every seed",
         direction="holds", arms=("restored model",), knobs=EARLY_STOPPING,
+    ),
+    Claim(
+        id="max-norm-adds-no-loss-term", section=SECTION, source="Geron ch. 11 notes (seed 002: max-norm)",
+        sentence="Doesn't add regularization loss to loss function.",
+        kind="exact",
+        metric=f"{DIGITS}, lr 3e-3, {MN.fit.epochs} epochs, trained by dnnkit's fit with max-norm r = {MN.r:g} "
+               "(after every step) and, from the same init and batches, by an independent hand loop "
+               "(dnnkit.train.hand_loop) that differentiates the plain cross-entropy: fit's logged training loss "
+               "equals the hand loop's mean cross-entropy in every epoch, and the final weights are equal, both "
+               "bitwise (tolerance 0: the same float32 operations in the same order on one thread), on every seed. "
+               f"Positive control: with an l2 {fmt(MN.control_l2)} penalty instead, fit logs the objective (hand "
+               "loop's cross-entropy + penalty), above the plain cross-entropy in every epoch, on every seed",
+        direction="holds", arms=(f"max-norm r = {MN.r:g}", f"l2 {fmt(MN.control_l2)} (control)"),
+        knobs=MAX_NORM_NO_LOSS,
+    ),
+    Claim(
+        id="max-norm-smaller-r-less-overfitting", section=SECTION, source="Geron ch. 11 notes (seed 002: max-norm)",
+        sentence="Reduce r, regularization up, overfitting down.",
+        kind="paired",
+        metric=f"per seed, Spearman's rho between r (r = {', '.join(f'{r:g}' for r in MT.radii)}; inf = no "
+               f"constraint) and the generalization gap ({GAP}) on {OVERFIT}; rho above 0 (the gap shrinks with r) "
+               f"by more than delta {MT.rho_delta}, tested against 0 (paired, sign-flip). Sensitivity (not gating): "
+               "rho(r, validation accuracy) below 0, i.e. validation accuracy rising as r shrinks (refuted on pilot "
+               "base 100: a smaller r costs accuracy, the narrower gap is partly underfitting, as for "
+               "max-norm-bounds-weights)",
+        direction="greater", arms=("rho(r, gap)", "0"), delta=MT.rho_delta, design="paired", knobs=MAX_NORM_TREND,
+    ),
+    Claim(
+        id="early-stopping-competitive-regularizer", section=SECTION,
+        source="Geron ch. 11 notes (seed 002: early stopping)",
+        sentence="Early stopping one of best regularization.",
+        kind="paired",
+        metric=f"test accuracy on {OVERFIT.replace(f'{OV.fit.epochs} epochs', f'{ESC.epochs}-epoch budget')}, "
+               f"its validation split halved at random into validation and test (test fraction {ESC.test_fraction}): "
+               f"early stopping alone (patience {ESC.patience} on validation loss, restore best) vs the best of l2 "
+               f"{', '.join(fmt(v) for v in ESC.l2)}, dropout {', '.join(f'{v:g}' for v in ESC.dropout)} and "
+               f"max-norm r = {', '.join(f'{v:g}' for v in ESC.max_norm)}, each trained the full budget, the best "
+               f"picked by median validation accuracy on {ESC.pilot_seeds} pilot seeds; non-inferiority: early "
+               f"stopping + {ESC.margin} above the best (paired)",
+        direction="greater", arms=(f"early stopping + {ESC.margin}", "best regularizer of the grid"),
+        delta=ESC.margin, design="paired", seeds={"quick": 12, "full": 20}, knobs=ES_COMPETES,
+        expect=Expect(
+            verdicts=("refuted",),
+            why="on pilot bases 100 and 101 (12 seeds) the pilot seeds picked l2 0.01 both times (median "
+                "validation accuracy 0.352 and 0.302, the grid's others 0.25-0.35), and early stopping alone was "
+                "below it on 11 and 12 of 12 seeds, mean -3.0 and -6.4 points (test accuracy 0.22-0.34 against "
+                "0.32-0.40): refuted both times. On this overfitting MNIST-1D setup early stopping stops at epochs "
+                "18-30 with the net still overfit; a weight penalty does better",
+            declared=PART_C),
+    ),
+    Claim(
+        id="max-norm-stabilizes-gradients", section=SECTION, source=GERON + " (book text: max-norm)",
+        sentence="Max-norm regularization can also help alleviate the unstable gradients problems (if you are not "
+                 "using Batch Normalization).",
+        kind="paired",
+        metric=f"final validation loss (+inf if the run diverged) of a {MS.net.depth}x{MS.net.width} ReLU He net, "
+               f"digits 50/class, plain SGD at the aggressive lr {MS.fit.lr} (the smallest rate of 0.03, 0.1, 0.3 at "
+               f"which the unconstrained net diverged on pilot seeds), batch {MS.fit.batch_size}, {MS.fit.epochs} "
+               f"epochs: max-norm r = {MS.r:g} vs no constraint (paired, delta 0.1). Gating sub-decision (it must "
+               f"still learn): validation accuracy with max-norm above chance {MS.chance:g} + {MS.learn_margin}",
+        direction="less", arms=(f"max-norm r = {MS.r:g}", "no constraint"), delta=0.1, design="paired",
+        knobs=MAX_NORM_STABLE,
+        expect=Expect(
+            verdicts=("refuted",),
+            why="max-norm r = 1 never diverged, but it never learned either: He-initialized rows of width 100 have "
+                "norm ~1.41, so r = 1 shrinks every layer from the first step and a 20-layer ReLU stack passes "
+                "almost no signal (validation loss 2.30, accuracy 0.10-0.11 = chance, on every seed of pilot bases "
+                "100 and 101). The unconstrained net diverged on 4 of 8 and 2 of 8 seeds (the loss decision: "
+                "confirmed on 100, inconclusive on 101). The gating 'it must still learn' sub-decision is refuted "
+                "on both bases",
+            declared=PART_C),
     ),
 )

@@ -8,6 +8,7 @@ chosen as in dnnkit.regularization (`layers`: "weights" = every Linear weight, "
 from __future__ import annotations
 
 import copy
+import weakref
 import math
 from collections.abc import Sequence
 
@@ -88,3 +89,65 @@ def sparsity_before_drop(curve: pd.DataFrame, reference_acc: float, tolerance: f
             break
         reached = max(reached, float(row.sparsity))
     return reached
+
+
+def polynomial_sparsity(step: int, final_sparsity: float, begin_step: int, end_step: int, power: float = 3.0,
+                        initial_sparsity: float = 0.0) -> float:
+    """TF-MOT's PolynomialDecay pruning schedule (Zhu & Gupta 2017): the target sparsity after `step` optimizer
+    steps, s = s_f + (s_i - s_f) * (1 - (step - begin) / (end - begin))^power, s_i before begin, s_f after end."""
+    if not (0 <= begin_step < end_step):
+        raise ValueError(f"begin_step={begin_step!r}, end_step={end_step!r}; allowed: 0 <= begin_step < end_step")
+    _check_fraction(final_sparsity)
+    _check_fraction(initial_sparsity)
+    progress = min(max((step - begin_step) / (end_step - begin_step), 0.0), 1.0)
+    return final_sparsity + (initial_sparsity - final_sparsity) * (1.0 - progress) ** power
+
+
+class GradualPruning:
+    """A `FitConfig.after_step` callback that prunes while training (TF-MOT's prune_low_magnitude with a
+    PolynomialDecay schedule): every `every` steps from begin_step to end_step it zeroes the globally smallest |w|
+    of the chosen weights up to polynomial_sparsity(step), and after every step it re-applies the masks, so pruned
+    weights stay exactly 0 while the others keep training. State (step count, masks) is kept per model, so one
+    FitConfig serves every seed of an arm; training is sequential (the batched ensemble takes MaxNorm only)."""
+
+    def __init__(self, final_sparsity: float, begin_step: int, end_step: int, every: int = 1, power: float = 3.0,
+                 layers: str = "weights"):
+        polynomial_sparsity(begin_step, final_sparsity, begin_step, end_step, power)  # validates the schedule
+        if not (isinstance(every, int) and not isinstance(every, bool) and every >= 1):
+            raise ValueError(f"every={every!r} is not allowed; it must be an integer >= 1")
+        self.final_sparsity, self.begin_step, self.end_step = final_sparsity, begin_step, end_step
+        self.every, self.power, self.layers = every, power, layers
+        self._state: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return (f"GradualPruning(final_sparsity={self.final_sparsity}, begin_step={self.begin_step}, end_step="
+                f"{self.end_step}, every={self.every}, power={self.power})")
+
+    @torch.no_grad()
+    def __call__(self, model: nn.Module) -> None:
+        state = self._state.setdefault(model, {"step": 0, "masks": None})
+        state["step"] += 1
+        step, weights = state["step"], layer_weights(model, self.layers)
+        due = self.begin_step <= step <= self.end_step and ((step - self.begin_step) % self.every == 0
+                                                           or step == self.end_step)
+        if due:
+            target = polynomial_sparsity(step, self.final_sparsity, self.begin_step, self.end_step, self.power)
+            flat = torch.cat([w.flatten() for w in weights])
+            keep = torch.ones_like(flat, dtype=torch.bool)
+            keep[torch.argsort(flat.abs(), stable=True)[:round(target * flat.numel())]] = False
+            state["masks"] = [m.view_as(w) for m, w in zip(keep.split([w.numel() for w in weights]), weights,
+                                                           strict=True)]
+        if state["masks"] is not None:
+            for w, mask in zip(weights, state["masks"], strict=True):
+                w.mul_(mask)
+
+
+def softmax_regression(n_inputs: int, n_outputs: int, generator: torch.Generator | None = None) -> nn.Module:
+    """A linear classifier (one nn.Linear, logits out): the model FTRL-proximal with l1 was made for. Weights are
+    Glorot uniform from `generator` (Keras's Dense default), biases zero."""
+    layer = nn.Linear(n_inputs, n_outputs)
+    with torch.no_grad():
+        bound = math.sqrt(6.0 / (n_inputs + n_outputs))
+        layer.weight.copy_(torch.rand(n_outputs, n_inputs, generator=generator) * 2 * bound - bound)
+        layer.bias.zero_()
+    return nn.Sequential(layer)
