@@ -1,15 +1,18 @@
 """Benchmark: K seeds as one batched ensemble versus K sequential fits, and dnnkit's fit versus a hand-written loop.
 
-    python benchmarks/bench_ensemble.py [--k 16] [--epochs 2] [--fit-epochs 6] [--batch-size 32] [--rounds 7]
+    python benchmarks/bench_ensemble.py [--k 5 16] [--batch-size 32 256] [--epochs 5] [--fit-epochs 6] [--rounds 5]
                                         [--workers N] [--out PATH]
 
-Workload: the 5 x 100 ELU MLP (He init) on scikit-learn's digits (1437 training rows), Adam lr 1e-3. Every number
-printed is a ratio of candidates timed interleaved in this one process (round r runs them in an order rotated by r,
-dnnkit.timing.interleaved_rounds), so load drifting on a shared machine hits every candidate alike. Torch runs one
-thread (as each pytest-xdist worker does); the clock is the process's CPU time, which other processes' load does not
-inflate (wall-clock ratios are recorded too). The whole-machine row splits the ensemble over --workers processes
-(one core each) and is timed on the wall clock, against the same one-process sequential runs. Goals (issue 8):
-ensemble >= 5x faster than sequential on 2 cores; fit's overhead over the hand-written loop <= 5%.
+Workload: the 5 x 100 ELU MLP (He init) on scikit-learn's digits (1437 training rows), Adam lr 1e-3. For every
+(K, batch size): K sequential `fit` runs with torch's default (single-tensor) Adam, the baseline; the exact ensemble
+with that Adam; the exact ensemble with optimizer_params={"fused": True} (each member bitwise its own fit with that
+setting); and that over --workers processes. Every number printed is a ratio of candidates timed interleaved in this
+one process (round r runs them in an order rotated by r, dnnkit.timing.interleaved_rounds), so load drifting on a
+shared machine hits every candidate alike. Torch runs one thread (as each pytest-xdist worker does); the clock is the
+process's CPU time, which other processes' load does not inflate (wall-clock ratios are recorded too); the
+several-process rows use the wall clock. Each configuration's step time (job CPU time / steps, evaluation included)
+is printed beside its arithmetic floor: the step's GEMMs alone, timed. Goals (issue 19, K = 16): >= 4x in one process
+and >= 7x over two at batch 32, >= 2x over two at batch 256; (issue 8) fit's overhead over the hand loop <= 5%.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ from dnnkit.train.experiment import train_arm  # noqa: E402
 from dnnkit.train.training import FitConfig, fit  # noqa: E402
 
 NET = MLPConfig(n_inputs=64, n_outputs=10, depth=5, width=100, activation="elu")
-GOALS = {"ensemble_speedup": 5.0, "fit_overhead": 0.05}
+# Issue 19: the exact ensemble against sequential `fit` with torch's default Adam, K = 16: >= 4x in one process and
+# >= 7x over two at batch 32, >= 2x over two at batch 256. Issue 8: fit's overhead over a hand loop <= 5%.
+GOALS = {"one_process": 4.0, "two_processes": 7.0, "two_processes_batch_256": 2.0, "fit_overhead": 0.05}
 
 
 def hand_loop(split: data.Split, epochs: int, batch_size: int, lr: float, seed: int) -> None:
@@ -96,60 +101,94 @@ def provenance() -> dict[str, object]:
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
 
 
-def run(k: int, epochs: int, batch_size: int, rounds: int, workers: int, fit_epochs: int) -> dict[str, object]:
+def gemm_floor(k: int, batch_size: int, reps: int = 30) -> float:
+    """CPU seconds of one stacked training step's GEMMs alone (the arithmetic floor): each layer's forward baddbmm,
+    its weight-gradient bmm and (but the first layer's) input-gradient bmm, on aligned operands through the ensemble's
+    own _bmm, as a step of K members issues them."""
+    from dnnkit.train.ensemble import _bmm
+
+    widths = [NET.n_inputs] + [NET.width] * NET.depth + [NET.n_outputs]
+    layers = [(torch.randn(k, batch_size, n_in), torch.randn(k, n_out, n_in), torch.randn(k, n_out),
+               torch.randn(k, batch_size, n_out)) for n_in, n_out in zip(widths[:-1], widths[1:], strict=True)]
+
+    def step() -> None:
+        for i, (x, w, b, g) in enumerate(layers):
+            _bmm(x, w.transpose(1, 2), b)
+            _bmm(g.transpose(1, 2), x)
+            if i:
+                _bmm(g, w)
+    step()
+    t0 = time.process_time()
+    for _ in range(reps):
+        step()
+    return (time.process_time() - t0) / reps
+
+
+def run(ks: list[int], batch_sizes: list[int], epochs: int, rounds: int, workers: int,
+        fit_epochs: int) -> dict[str, object]:
+    """Per (K, batch): sequential fits (torch's default single-tensor Adam: the baseline) against the exact ensemble
+    with the default Adam, with the fused Adam (bitwise each member's own `fit` with optimizer_params={"fused": True})
+    and that over `workers` processes; all timed interleaved in one loop of rounds."""
     torch.set_num_threads(1)
+    start = provenance()  # the load before this run adds its own
     split = data.load_digits(seed=0)
-    fc = FitConfig(epochs=epochs, batch_size=batch_size, optimizer="adam", lr=1e-3)
-    seeds = [run_seeds(0, "bench-ensemble", rep) for rep in range(k)]
-    # 1. K seeds: sequential fits vs one ensemble (the harness's default), the ensemble with a fused Adam, and the
-    #    ensemble split over `workers` processes (children's CPU time is not this process's: wall clock for that one).
-    jobs = {
-        "sequential": lambda: train_arm("seq", NET, split, fc, seeds, mode="sequential"),
-        "ensemble": lambda: train_arm("ens", NET, split, fc, seeds, mode="ensemble"),
-        "ensemble, fused Adam": lambda: fit_ensemble(NET, split, fc, seeds, exact=False),
-    }
-    if workers > 1:
-        jobs[f"ensemble, {workers} processes"] = lambda: train_arm("ens", NET, split, fc, seeds, mode="ensemble",
-                                                                    workers=workers)
-        jobs[f"ensemble, {workers} processes, fused Adam"] = lambda: fit_ensemble(NET, split, fc, seeds, exact=False,
-                                                                                  workers=workers)
-    ens_cpu, ens_wall = timed(jobs, rounds)
-    machine_rows = {
-        f"sequential / ensemble over {workers} processes (whole machine, wall clock)":
-            summary(ens_cpu, ens_wall, "sequential", f"ensemble, {workers} processes", clock="wall"),
-        f"sequential / ensemble over {workers} processes, fused Adam (wall clock)":
-            summary(ens_cpu, ens_wall, "sequential", f"ensemble, {workers} processes, fused Adam", clock="wall"),
-    } if workers > 1 else {}
-    # 2. One seed: dnnkit's fit vs the hand-written loop (same model, data, batch size, optimizer, per-epoch eval),
-    #    over more epochs than the ensemble jobs: a one-seed job of 2 epochs (~0.1 s) is mostly timer jitter.
+    seeds = [run_seeds(0, "bench-ensemble", rep) for rep in range(max(ks))]
+    jobs, configs = {}, []
+    for k in ks:
+        for b in batch_sizes:
+            fc = FitConfig(epochs=epochs, batch_size=b, optimizer="adam", lr=1e-3)
+            fused = FitConfig(epochs=epochs, batch_size=b, optimizer="adam", lr=1e-3, optimizer_params={"fused": True})
+            tag = f"K={k}, batch {b}"
+            configs.append((k, b, tag))
+            jobs[f"sequential ({tag})"] = lambda fc=fc, k=k: train_arm("seq", NET, split, fc, seeds[:k],
+                                                                        mode="sequential")
+            jobs[f"ensemble ({tag})"] = lambda fc=fc, k=k: fit_ensemble(NET, split, fc, seeds[:k])
+            jobs[f"ensemble, fused Adam ({tag})"] = lambda fc=fused, k=k: fit_ensemble(NET, split, fc, seeds[:k])
+            if workers > 1:
+                jobs[f"ensemble, fused Adam, {workers} processes ({tag})"] = \
+                    lambda fc=fused, k=k: fit_ensemble(NET, split, fc, seeds[:k], workers=workers)
+    cpu, wall = timed(jobs, rounds)
+    ratios, steps = {}, {}
+    for k, b, tag in configs:
+        one = GOALS["one_process"] if (k, b) == (16, 32) else None
+        two = {32: GOALS["two_processes"], 256: GOALS["two_processes_batch_256"]}.get(b) if k == 16 else None
+        ratios[f"sequential / ensemble ({tag})"] = summary(cpu, wall, f"sequential ({tag})", f"ensemble ({tag})")
+        ratios[f"sequential / ensemble, fused Adam ({tag})"] = {
+            **summary(cpu, wall, f"sequential ({tag})", f"ensemble, fused Adam ({tag})"),
+            **({"goal": one} if one else {})}
+        if workers > 1:
+            ratios[f"sequential / ensemble over {workers} processes, fused Adam ({tag}, wall clock)"] = {
+                **summary(cpu, wall, f"sequential ({tag})", f"ensemble, fused Adam, {workers} processes ({tag})",
+                          clock="wall"), **({"goal": two} if two else {})}
+        n_steps = epochs * -(-len(split.X_train) // b)
+        steps[tag] = {
+            "steps_per_job": n_steps,
+            "sequential_fit_ms_per_member_step": float(np.median(cpu[f"sequential ({tag})"])) / n_steps / k * 1e3,
+            "ensemble_ms_per_step": float(np.median(cpu[f"ensemble ({tag})"])) / n_steps * 1e3,
+            "ensemble_fused_ms_per_step": float(np.median(cpu[f"ensemble, fused Adam ({tag})"])) / n_steps * 1e3,
+            "gemm_floor_ms_per_step": gemm_floor(k, b) * 1e3,
+            "note": "job CPU time / steps (per-epoch evaluation included); floor: the step's GEMMs alone, timed"}
+    # One seed: dnnkit's fit vs the hand-written loop (same model, data, batch size, optimizer, per-epoch eval),
+    # over more epochs than the ensemble jobs: a one-seed job of 2 epochs (~0.1 s) is mostly timer jitter.
     s = seeds[0]
-    one = FitConfig(epochs=fit_epochs, batch_size=batch_size, optimizer="adam", lr=1e-3)
+    one_fc = FitConfig(epochs=fit_epochs, batch_size=batch_sizes[0], optimizer="adam", lr=1e-3)
     fit_cpu, fit_wall = timed({
-        "fit": lambda: fit(build_mlp(NET, generator=s.generator("init")), split, one, s),
-        "hand loop": lambda: hand_loop(split, fit_epochs, batch_size, 1e-3, s.init),
+        "fit": lambda: fit(build_mlp(NET, generator=s.generator("init")), split, one_fc, s),
+        "hand loop": lambda: hand_loop(split, fit_epochs, batch_sizes[0], 1e-3, s.init),
     }, rounds * 2)
-    per_member = {name: [t / k / epochs for t in ts] for name, ts in ens_cpu.items()}
-    hand_epoch = [t / fit_epochs for t in fit_cpu["hand loop"]]
+    ratios["fit / hand loop"] = summary(fit_cpu, fit_wall, "fit", "hand loop")
     return {
-        "workload": {"k": k, "epochs": epochs, "fit_epochs": fit_epochs, "batch_size": batch_size, "rounds": rounds,
-                     "workers": workers,
+        "workload": {"k": max(ks), "ks": ks, "epochs": epochs, "fit_epochs": fit_epochs, "batch_size": batch_sizes[0],
+                     "batch_sizes": batch_sizes, "rounds": rounds, "workers": workers,
                      "net": "5x100 ELU, He init",
                      "data": f"digits, {len(split.X_train)} train / {len(split.X_val)} val", "optimizer": "adam 1e-3"},
-        "provenance": provenance(),
+        "provenance": start,
         "goals": GOALS,
-        "ratios": {
-            "sequential / ensemble": summary(ens_cpu, ens_wall, "sequential", "ensemble"),
-            "sequential / ensemble (fused Adam)": summary(ens_cpu, ens_wall, "sequential", "ensemble, fused Adam"),
-            **machine_rows,
-            "fit / hand loop": summary(fit_cpu, fit_wall, "fit", "hand loop"),
-            # Not paired (different rounds): a ratio of medians, for scale.
-            "ensemble per member-epoch / hand loop per epoch": {
-                "median_ratio": float(np.median(per_member["ensemble"]) / np.median(hand_epoch)),
-                "median_a_us": float(np.median(per_member["ensemble"]) * 1e6),
-                "median_b_us": float(np.median(hand_epoch) * 1e6)},
-        },
-        "seconds_cpu": {**ens_cpu, **fit_cpu},
-        "seconds_wall": {**ens_wall, **fit_wall},
+        "ratios": ratios,
+        "steps": steps,
+        "load_average_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "seconds_cpu": {**cpu, **fit_cpu},
+        "seconds_wall": {**wall, **fit_wall},
     }
 
 
@@ -180,6 +219,11 @@ def show(result: dict[str, object]) -> None:
     walls = ", ".join(f"{name}: {r['median_ratio_wall']:.2f}" for name, r in result["ratios"].items()
                       if "median_ratio_wall" in r)
     print(f"wall-clock ratios: {walls}")
+    for tag, st in result["steps"].items():
+        print(f"{tag}: ensemble step {st['ensemble_ms_per_step']:.2f} ms (fused Adam {st['ensemble_fused_ms_per_step']:.2f}"
+              f" ms) against a GEMM floor of {st['gemm_floor_ms_per_step']:.2f} ms; sequential fit "
+              f"{st['sequential_fit_ms_per_member_step']:.2f} ms per member step")
+    print(f"load average at start {result['provenance']['load_average']}, at end {result['load_average_end']}")
 
 
 def write_json(result: dict[str, object], path: Path) -> None:
@@ -192,11 +236,12 @@ def write_json(result: dict[str, object], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--k", type=int, default=16, help="seeds trained together (default 16)")
-    parser.add_argument("--epochs", type=int, default=2, help="epochs per K-seed training job (default 2)")
+    parser.add_argument("--k", type=int, nargs="+", default=[5, 16], help="seeds trained together (default 5 16)")
+    parser.add_argument("--epochs", type=int, default=5,
+                        help="epochs per K-seed training job (default 5, the workload of issue 19)")
     parser.add_argument("--fit-epochs", type=int, default=6, help="epochs of the one-seed fit / hand loop jobs (default 6)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=7,
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[32, 256], help="default 32 256")
+    parser.add_argument("--rounds", type=int, default=5,
                         help="interleaved rounds (the fit comparison runs twice as many)")
     parser.add_argument("--workers", type=int, default=usable_cores(),
                         help="processes for the whole-machine row (default: the usable cores; 1 skips that row)")
@@ -205,22 +250,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="instead: CPU time per step for K = 1, 2, 4, ..., --k and the fixed + per-member cost line")
     args = parser.parse_args(argv)
     for name in ("k", "epochs", "fit_epochs", "batch_size", "workers"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} {getattr(args, name)} is not allowed; it must be >= 1")
+        for value in np.atleast_1d(getattr(args, name)):
+            if value < 1:
+                parser.error(f"--{name.replace('_', '-')} {value} is not allowed; it must be >= 1")
     if args.rounds < 2:
         parser.error(f"--rounds {args.rounds} is not allowed; it must be >= 2")
-    if args.scaling and args.k < 2:
-        parser.error(f"--scaling with --k {args.k} is not allowed: fitting the cost line needs --k >= 2")
     if args.scaling:
-        ks = sorted({2 ** i for i in range(args.k.bit_length()) if 2 ** i <= args.k} | {args.k})
-        cost = scaling(ks, args.epochs, args.batch_size, args.rounds)
+        k, batch_size = max(args.k), args.batch_size[0]
+        if k < 2:
+            parser.error(f"--scaling with --k {k} is not allowed: fitting the cost line needs --k >= 2")
+        ks = sorted({2 ** i for i in range(k.bit_length()) if 2 ** i <= k} | {k})
+        cost = scaling(ks, args.epochs, batch_size, args.rounds)
         for name, ms in cost["ms_per_step"].items():
             print(f"{name:>6}: {ms:.2f} ms per step")
         print(f"ensemble step = {cost['fixed_ms']:.2f} ms + {cost['per_member_ms']:.3f} ms x K; a sequential fit step "
               f"costs {cost['sequential_ms']:.2f} ms, so one core gains at most {cost['one_core_bound']:.1f}x "
               "however large K is")
         return
-    result = run(args.k, args.epochs, args.batch_size, args.rounds, args.workers, args.fit_epochs)
+    result = run(sorted(set(args.k)), list(dict.fromkeys(args.batch_size)), args.epochs, args.rounds, args.workers,
+                 args.fit_epochs)
     show(result)
     write_json(result, args.out)
     print(f"written to {args.out}")

@@ -178,8 +178,11 @@ HARNESS_COLUMNS = (("comparison", "comparison"), ("ratio", "median ratio"), ("iq
                    ("a_s", "median A (s)"), ("b_s", "median B (s)"), ("goal", "goal"))
 
 
-def _harness_goal(name: str, ratio: float, goals: dict) -> str:
-    """The issue's goal for this row and whether the ratio meets it (rows without a goal: empty)."""
+def _harness_goal(name: str, ratio: float, goals: dict, own: float | None = None) -> str:
+    """The issue's goal for this row and whether the ratio meets it (rows without a goal: empty). A row may carry
+    its own goal (a minimum ratio) under "goal"; older records name it by the row's prefix."""
+    if own is not None:
+        return f">= {own:g}x: {'met' if ratio >= own else 'not met'}"
     if name.startswith("sequential / ensemble over") and "ensemble_speedup" in goals:
         goal = float(goals["ensemble_speedup"])
         return f">= {goal:g}x: {'met' if ratio >= goal else 'not met'}"
@@ -197,13 +200,15 @@ def harness_rows(payload: dict) -> list[dict[str, str]]:
                      "iqr": f"{r['q25_ratio']:.2f}-{r['q75_ratio']:.2f}" if "q25_ratio" in r else "(ratio of medians)",
                      "clock": r.get("clock", "cpu"), "a_s": f"{r['median_a_us'] / 1e6:.3f}",
                      "b_s": f"{r['median_b_us'] / 1e6:.3f}",
-                     "goal": _harness_goal(name, r["median_ratio"], payload.get("goals") or {})})
+                     "goal": _harness_goal(name, r["median_ratio"], payload.get("goals") or {}, r.get("goal"))})
     return rows
 
 
 def _harness_title(payload: dict) -> str:
     w = payload["workload"]
-    return (f"K={w['k']} seeds, {w['net']}, {w['data']}, batch {w['batch_size']}, {w['epochs']} epochs, "
+    seeds = f"K={'/'.join(map(str, w['ks']))}" if "ks" in w else f"K={w['k']}"
+    batch = "/".join(map(str, w.get("batch_sizes", [w["batch_size"]])))
+    return (f"{seeds} seeds, {w['net']}, {w['data']}, batch {batch}, {w['epochs']} epochs, "
             f"{w['rounds']} interleaved rounds, 1 torch thread per process")
 
 

@@ -169,6 +169,62 @@ def test_tiny_and_unaligned_products_match_sequential(blobs, width, batch_size, 
     check(config, blobs, FitConfig(epochs=2, batch_size=batch_size, optimizer="momentum", lr=0.05))
 
 
+# ------------------------------------------------------------------------------------- fused Adam and the plain step
+
+FUSED = {"fused": True}
+
+
+@pytest.mark.parametrize("config, fc, k", [
+    (net(), FitConfig(epochs=3, batch_size=32, optimizer_params=FUSED), 3),
+    (net(width=50, depth=3), FitConfig(epochs=2, batch_size=29, optimizer="adamw",
+                                       optimizer_params={**FUSED, "amsgrad": True, "weight_decay": 0.05}), 4),
+    (net(), FitConfig(epochs=2, batch_size=64, lr=3e-3, clip_norm=0.5, optimizer_params={**FUSED, "maximize": False,
+                                                                                          "betas": (0.8, 0.99)}), 3),
+    (net(), FitConfig(epochs=3, batch_size=64, optimizer_params=FUSED, schedule=schedules.one_cycle(0.01, 3),
+                      schedule_per_step=True), 3),
+    (net(), FitConfig(epochs=25, batch_size=64, lr=1e-2, patience=2, optimizer_params=FUSED), 3),  # members drop out
+    (net(batch_norm="before", dropout=0.2), FitConfig(epochs=2, batch_size=50, optimizer_params=FUSED), 3),
+    (net(), FitConfig(epochs=2, batch_size=64, penalty=penalty(l1=1e-4, l2=1e-3), optimizer_params=FUSED), 3),
+    (MLPConfig(20, 5, depth=2, width=7, activation="tanh"), FitConfig(epochs=2, batch_size=7, optimizer_params=FUSED),
+     3),
+], ids=["adam", "adamw+amsgrad+tail-batch", "clip-norm+betas", "1cycle-per-step", "early-stopping", "bn+dropout",
+        "penalty", "tiny-widths"])
+def test_fused_adam_members_equal_their_fused_fits(small, blobs, config, fc, k):
+    """optimizer_params={"fused": True}: each member bitwise equal to its own fit with the same fused kernel, where a
+    member's tensors are passed per member (sizes off the kernel's vector width) or stacked (on it)."""
+    check(config, blobs if config.n_inputs == 20 else small, fc, k=k)
+
+
+def test_fused_adam_over_processes_changes_nothing(small):
+    fc = FitConfig(epochs=2, batch_size=64, optimizer_params=FUSED)
+    assert_same_runs(sequential(net(), small, fc, seeds(3)), ENS.fit_ensemble(net(), small, fc, seeds(3), workers=2))
+
+
+def test_exact_false_is_the_fused_fit(small):
+    """exact=False runs the fused kernel per member (torch's own fused Adam over the padded stacked tensors would
+    update the wrong elements): each member equals its fit with optimizer_params={"fused": True}."""
+    ens = ENS.fit_ensemble(net(), small, FitConfig(epochs=2, batch_size=32), seeds(3), exact=False)
+    assert_same_runs(sequential(net(), small, FitConfig(epochs=2, batch_size=32, optimizer_params=FUSED), seeds(3)),
+                     ens)
+
+
+def test_fused_kernels_of_other_optimizers_fall_back(small):
+    fc = FitConfig(epochs=1, optimizer="sgd", lr=0.1, optimizer_params=FUSED)
+    assert "fused=True with optimizer 'sgd'" in ENS.unsupported_reason(net(), fc)
+    assert E.train_arm("a", net(), small, fc, seeds(2)).mode == "sequential"
+
+
+@pytest.mark.parametrize("config, plain", [
+    (net(), True), (net(activation="relu"), True), (net(activation="tanh"), True), (net(activation="sigmoid"), True),
+    (net(activation="leaky_relu"), True), (net(batch_norm="before"), False), (net(dropout=0.1), False),
+    (net(input_dropout=0.1), False), (net(activation="selu"), False), (net(activation="gelu"), False),
+    (net(activation="silu"), False), (net(activation="mish"), False)])
+def test_the_plain_step_takes_linear_and_known_activations_only(config, plain):
+    """The hand-written step (no autograd) runs only the layers whose backward it knows; the tests above check every
+    one of them against fit (ELU with every optimizer, ReLU/tanh/sigmoid/leaky ReLU at odd widths and batches)."""
+    assert (ENS.StackedMLP([build_mlp(config)]).plan is not None) is plain
+
+
 # ------------------------------------------------------------------------------------- results and harness
 
 def test_member_models_are_plain_mlps_for_diagnostics(small):

@@ -24,8 +24,15 @@ even chaotic runs (a rate at the edge of divergence) and verdicts match. That ta
 stacked kernel would round differently from the per-run one: MKL's GEMM for operands that are not 64-byte aligned
 (each member's block is padded to a 64-byte boundary), ATen's bmm for tiny or degenerate products (run per
 member), and the scalar tails of ATen's vectorized elementwise and batch-norm-backward loops (run per member when a
-member's size leaves one). The optimizers keep their default implementation for the same reason (fused kernels
-round differently). On other devices expect equality to float tolerance instead.
+member's size leaves one). An optimizer runs the implementation its FitConfig asks for: torch's default
+(single-tensor) one over the stacked tensors, or, with optimizer_params={"fused": True} (adam, adamw), torch's fused
+kernel fed per member where a member's size leaves the kernel a scalar tail (_FusedStep), so each member equals its
+own fit with that same setting (the fused kernel rounds differently from the default one: a FitConfig knob, not a
+silent switch). On other devices expect equality to float tolerance instead.
+
+Speed. A plain Linear+activation MLP (ELU, ReLU, leaky ReLU, tanh, sigmoid; no batch norm, dropout or penalty)
+skips autograd: _plain_step runs the forward and the backward kernels autograd would run, by hand. Each epoch
+gathers every member's batches once. What remains per step is mostly the GEMMs (benchmarks/README.md).
 
 Cores. Members are independent, so `workers=n` splits them into n sub-ensembles: n - 1 in forked child processes
 and one in this process, each on one torch thread (required: a child forked after OpenMP threads ran can hang, and
@@ -58,7 +65,10 @@ ELEMENTWISE_OPTIMIZERS = frozenset({"sgd", "momentum", "nesterov", "adagrad", "r
                                     "adamw", "ftrl"})
 # Stateless and elementwise: applying one module to a [K, b, C] tensor is applying it to each member.
 _ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.SELU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.Mish, nn.Identity)
-_FUSED = frozenset({"sgd", "momentum", "nesterov", "adagrad", "adam", "adamw"})  # torch has fused kernels for these
+# torch's fused Adam/AdamW kernel, run per member where it must be (see _StackedFusedAdam); fused kernels of the
+# other optimizers are not wired here (given a non-contiguous stacked tensor they would update the wrong elements).
+_FUSED = frozenset({"adam", "adamw"})
+_FUSED_VECTOR = 16  # floats per AVX-512 vector (a multiple of AVX2's 8): the fused kernel's vector loop step
 _VECTOR_BLOCK = 64  # a multiple of ATen's elementwise block (2 x the widest float vector, AVX-512: 32)
 _ALPHA = 1.7580993408473766  # SELU's alpha * lambda: AlphaDropout's saturation value, as ATen writes it
 
@@ -82,6 +92,8 @@ def unsupported_reason(config: object, fit_config: FitConfig, device: str | torc
         return "checkpoints are written per run"
     if fit_config.param_groups is not None:
         return "FitConfig.param_groups picks parameters of one nn.Module"
+    if fit_config.optimizer_params.get("fused") and fit_config.optimizer not in _FUSED:
+        return f"fused=True with optimizer {fit_config.optimizer!r} (the ensemble runs fused kernels for adam, adamw)"
     if config.activation in ("prelu", "rrelu"):
         return f"activation {config.activation!r} has parameters or draws random slopes"
     has_dropout = any(config.dropout_rates()) or config.input_dropout > 0
@@ -106,12 +118,12 @@ class StackedMLP:
     def __init__(self, models: Sequence[MLP]):
         first = models[0]
         # Weights padded so that each member's matrix is 64-byte aligned, as its own run's weight is (see _aligned).
-        self.params = {name: nn.Parameter(_aligned(torch.stack([dict(m.named_parameters())[name].detach()
-                                                                for m in models])))
+        states = [m.state_dict(keep_vars=True) for m in models]
+        self.params = {name: nn.Parameter(_aligned(torch.stack([state[name].detach() for state in states])))
                        for name, _ in first.named_parameters()}
-        self.buffers = {name: torch.stack([dict(m.named_buffers())[name] for m in models])
-                        for name, _ in first.named_buffers()}
+        self.buffers = {name: torch.stack([state[name] for state in states]) for name, _ in first.named_buffers()}
         self.ops = [self._op(prefix, module) for prefix, module in _layers(first)]
+        self.plan = _plain_plan(first)
 
     @property
     def k(self) -> int:
@@ -175,6 +187,84 @@ class StackedMLP:
             self.buffers[name] = t[rows]
 
 
+# ------------------------------------------------------------------------------------------ the hand-written step
+
+# Activations the hand-written step runs, with the backward autograd runs for each (torch's derivatives.yaml) as
+# f(module) -> f(grad, input, output). Exact types and not in place: the forward is module(x) itself.
+_BACKWARD = {
+    nn.ELU: lambda m: lambda g, x, y: torch.ops.aten.elu_backward(g, m.alpha, 1, 1, False, x),
+    nn.ReLU: lambda m: lambda g, x, y: torch.ops.aten.threshold_backward(g, y, 0),
+    nn.LeakyReLU: lambda m: lambda g, x, y: torch.ops.aten.leaky_relu_backward(g, x, m.negative_slope, False),
+    nn.Tanh: lambda m: lambda g, x, y: torch.ops.aten.tanh_backward(g, y),
+    nn.Sigmoid: lambda m: lambda g, x, y: torch.ops.aten.sigmoid_backward(g, y),
+}
+
+
+@dataclass
+class _PlainLayer:
+    weight: str  # state_dict names
+    bias: str
+    act: nn.Module | None = None  # the activation after the Linear (None: the head)
+    backward: Callable | None = None
+
+
+def _plain_plan(model: MLP) -> list[_PlainLayer] | None:
+    """The MLP as Linear(+activation) layers when it is only that (no batch norm, dropout or other activation), for
+    the hand-written step; None otherwise (the autograd path runs it)."""
+    plan: list[_PlainLayer] = []
+    for prefix, m in _layers(model):
+        if type(m) is nn.Linear and m.bias is not None:
+            plan.append(_PlainLayer(f"{prefix}.weight", f"{prefix}.bias"))
+        elif type(m) in _BACKWARD and not getattr(m, "inplace", False) and plan and plan[-1].act is None:
+            plan[-1].act, plan[-1].backward = m, _BACKWARD[type(m)](m)
+        elif type(m) is not nn.Identity:
+            return None
+    return plan
+
+
+def _per_member(fn: Callable[..., torch.Tensor], *tensors: torch.Tensor) -> torch.Tensor:
+    """fn over the stacked tensors, or member by member when a member's size leaves a scalar tail (see _elementwise)."""
+    if tensors[0][0].numel() % _VECTOR_BLOCK:
+        return torch.stack([fn(*member) for member in zip(*(t.unbind(0) for t in tensors), strict=True)])
+    return fn(*tensors)
+
+
+@torch.no_grad()
+def _plain_step(net: StackedMLP, plan: list[_PlainLayer], x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Forward and backward of a plain MLP by hand, for loss = sum over members of each member's mean cross-entropy:
+    the kernels autograd runs on the autograd path (the same _bmm products as _StackedLinear, the activations'
+    backward kernels, _log_softmax_backward_data), without the graph bookkeeping. Sets every parameter's .grad as
+    autograd's AccumulateGrad stores it; returns the log-probabilities [K, b, n_out]."""
+    params = net.params
+    saved = []
+    h = x
+    for layer in plan:
+        h_in = _aligned(h)
+        z = _bmm(h_in, params[layer.weight].transpose(1, 2), params[layer.bias])
+        h = z if layer.act is None else _per_member(layer.act, z)
+        saved.append((h_in, z, h))
+    log_p = F.log_softmax(h, dim=2)
+    # d loss / d log_p: MeanBackward gives each row 1/b (float32 division), NllLossBackward puts its negative on the
+    # target class.
+    k, b = target.shape
+    inv_b = torch.ones((), dtype=log_p.dtype, device=x.device).div_(b).item()
+    g = torch.zeros_like(log_p).scatter_(2, target.unsqueeze(2), -inv_b)
+    g = torch._log_softmax_backward_data(g, log_p, 2, log_p.dtype)
+    for i in range(len(plan) - 1, -1, -1):
+        layer, (h_in, z, out) = plan[i], saved[i]
+        if layer.act is not None:
+            g = _per_member(layer.backward, g, z, out)
+        g = _aligned(g)
+        weight, bias = params[layer.weight], params[layer.bias]
+        grad_w = _bmm(g.transpose(1, 2), h_in)
+        # AccumulateGrad keeps a gradient laid out as its parameter, or contiguous for a padded parameter.
+        weight.grad = grad_w if weight.is_contiguous() or grad_w.is_contiguous() else grad_w.contiguous()
+        bias.grad = g.sum(1)
+        if i:
+            g = _bmm(g, weight)
+    return log_p
+
+
 def _elementwise(module: nn.Module, x: torch.Tensor, training: bool, gens) -> torch.Tensor:
     """module(x), per member when a member's size leaves a scalar tail in ATen's vectorized loop.
 
@@ -202,6 +292,8 @@ def _empty_aligned(shape: Sequence[int], like: torch.Tensor) -> torch.Tensor:
     """An uninitialized [K, ...] tensor whose members are contiguous blocks starting on 64-byte boundaries."""
     step = 64 // like.element_size()
     block = math.prod(shape[1:])
+    if block % step == 0:  # no padding needed: a fresh tensor (the allocator aligns it to 64 bytes)
+        return like.new_empty(shape)
     stride = -(-block // step) * step
     inner = [math.prod(shape[i + 1:]) for i in range(1, len(shape))]
     return like.new_empty(shape[0] * stride).as_strided(tuple(shape), (stride, *inner))
@@ -396,15 +488,92 @@ class _Regularizers:
                 w.mul_(torch.where(norms > constraint.r, constraint.r / norms, torch.ones_like(norms)))
 
 
+class _FusedStep:
+    """Mixin: step() runs torch's fused Adam/AdamW kernel (torch._fused_adam_ / _fused_adamw_, as Adam(fused=True)
+    calls it) so that every member gets bitwise the update its own `fit` with optimizer_params={"fused": True} gets.
+
+    The kernel indexes raw memory (a non-contiguous tensor gets the wrong elements updated: torch's own fused Adam over
+    the padded stacked tensors is wrong) and computes a tensor's last numel % 16 elements in scalar double-precision
+    code that rounds differently from its vector loop. So a stacked tensor goes whole only when it is contiguous, each
+    member's size is a multiple of the vector and torch runs one thread (several threads split the loop elsewhere);
+    otherwise each member's own contiguous block goes as its own tensor, exactly as its run passes it. One kernel call
+    per step either way.
+    """
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        if closure is not None:
+            raise ValueError("the ensemble's fused optimizer takes no closure")
+        for group in self.param_groups:
+            keys = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if group["amsgrad"] else ("exp_avg", "exp_avg_sq")
+            lists: list[list[torch.Tensor]] = [[] for _ in range(2 + len(keys))]  # params, grads, *state
+            steps: list[torch.Tensor] = []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:  # as Adam._init_group initializes a fused group
+                    state["step"] = torch.zeros((), dtype=torch.float32, device=p.device)
+                    state.update({key: torch.zeros_like(p) for key in keys})
+                state["step"] += 1  # torch: _foreach_add_(state_steps, 1), one step tensor per parameter
+                whole, blocks = self._blocks(p, state, keys)
+                grads = [p.grad] if whole else p.grad.unbind(0)
+                if not grads[0].is_contiguous():  # members' gradients share one layout: the first one stands for all
+                    raise Unsupported("a member's gradient is not one contiguous block")
+                lists[0] += blocks[0]
+                lists[1] += grads
+                for out, part in zip(lists[2:], blocks[1:], strict=True):
+                    out += part
+                steps += [state["step"]] * len(grads)
+            if not steps:
+                continue
+            params, grads, exp_avgs, exp_avg_sqs, *max_exp_avg_sqs = lists
+            fused = torch._fused_adamw_ if group["decoupled_weight_decay"] else torch._fused_adam_
+            beta1, beta2 = group["betas"]
+            fused(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs[0] if max_exp_avg_sqs else [], steps,
+                  amsgrad=group["amsgrad"], lr=group["lr"], beta1=beta1, beta2=beta2,
+                  weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"], grad_scale=None,
+                  found_inf=None)
+
+    def _blocks(self, p: torch.Tensor, state: dict, keys: Sequence[str]) -> tuple[bool, list[list[torch.Tensor]]]:
+        """(whole, [p's blocks, each state tensor's blocks]): the stacked tensors whole, or their per-member views.
+        Cached: the parameter and its state change storage only when members are dropped (keep), and shape then."""
+        cache = self.__dict__.setdefault("_block_cache", {})
+        key = (p.shape, p.data_ptr(), torch.get_num_threads())
+        if p not in cache or cache[p][0] != key:
+            tensors = [p, *(state[k] for k in keys)]
+            whole = key[2] == 1 and p[0].numel() % _FUSED_VECTOR == 0 and all(t.is_contiguous() for t in tensors)
+            blocks = [[t] if whole else list(t.unbind(0)) for t in tensors]
+            if not all(b[0].is_contiguous() for b in blocks):
+                raise Unsupported("a member's parameter or optimizer state is not one contiguous block")
+            cache[p] = (key, whole, blocks)
+        return cache[p][1], cache[p][2]
+
+
+class _StackedFusedAdam(_FusedStep, torch.optim.Adam):
+    pass
+
+
+class _StackedFusedAdamW(_FusedStep, torch.optim.AdamW):
+    pass
+
+
 def _make_optimizer(params: list[nn.Parameter], fit_config: FitConfig, exact: bool) -> torch.optim.Optimizer:
-    """The optimizer `fit` builds, over the stacked tensors. Its default implementation keeps every update bitwise
-    the sequential one; exact=False picks torch's fused kernel where there is one (one pass instead of ~7 over the
-    stacked tensors; it rounds differently, so members then match their runs to float tolerance only)."""
-    from ..optim.optimizers import make_optimizer
+    """The optimizer `fit` builds, over the stacked tensors. Elementwise optimizers in their default (single-tensor)
+    implementation update each member bitwise as its own run does. optimizer_params={"fused": True} (adam, adamw)
+    runs torch's fused kernel per member as `fit` with the same setting runs it (_FusedStep): fewer passes over the
+    stacked tensors, and still bitwise each member's run with that setting. exact=False picks the fused kernel for
+    adam and adamw even when the FitConfig does not ask for it (members then match their default runs to float
+    tolerance only)."""
+    from ..optim.optimizers import check_hyperparameters, make_optimizer
 
     hyper = dict(fit_config.optimizer_params)
     if not exact and fit_config.optimizer in _FUSED and not {"fused", "foreach"} & set(hyper):
         hyper["fused"] = True
+    if hyper.get("fused") and fit_config.optimizer in _FUSED:
+        check_hyperparameters(fit_config.optimizer, hyper)
+        cls = _StackedFusedAdamW if fit_config.optimizer == "adamw" else _StackedFusedAdam
+        return cls(params, lr=float(fit_config.lr), **hyper)
     return make_optimizer(fit_config.optimizer, params, fit_config.lr, **hyper)
 
 
@@ -555,20 +724,29 @@ def _receive(child, receive) -> list[FitResult]:
 def _train_epoch(net: StackedMLP, optimizer, scheduler, X: torch.Tensor, y: torch.Tensor, perms: torch.Tensor,
                  fc: FitConfig, gens: list[torch.Generator], regularizers: _Regularizers) -> torch.Tensor:
     """One epoch of every active member; returns each member's sum of batch-mean losses times batch sizes."""
-    k = perms.shape[0]
+    k, n = perms.shape
     params = list(net.params.values())
     loss_sum = torch.zeros(k, device=X.device)
-    for start in range(0, perms.shape[1], fc.batch_size):
-        idx = perms[:, start:start + fc.batch_size]
-        b = idx.shape[1]
-        target = y[idx]
-        log_p = F.log_softmax(net.forward(X[idx], training=True, gens=gens), dim=2)
-        nll = F.nll_loss(log_p.flatten(0, 1), target.flatten(), reduction="none").view(k, b)
-        penalties = regularizers.penalties(net)
-        loss = nll.mean(1) if penalties is None else nll.mean(1) + penalties
-        optimizer.zero_grad(set_to_none=True)
-        # The sum of per-member losses: member i's gradient is exactly its own run's gradient.
-        loss.sum().backward()
+    # One gather per epoch, each member in its own order; a step's batch is then a slice (its rows are the rows X[idx]
+    # gives, and each member's block stays one contiguous run for the GEMM).
+    X_epoch = X.index_select(0, perms.flatten()).view(k, n, *X.shape[1:])
+    y_epoch = y.index_select(0, perms.flatten()).view(k, n)
+    # A plain Linear+activation MLP without a penalty skips autograd (_plain_step); anything else goes through it.
+    plain = net.plan is not None and regularizers.penalty is None
+    for start in range(0, n, fc.batch_size):
+        x, target = X_epoch[:, start:start + fc.batch_size], y_epoch[:, start:start + fc.batch_size]
+        b = target.shape[1]
+        if plain:
+            log_p, penalties = _plain_step(net, net.plan, x, target), None
+        else:
+            log_p = F.log_softmax(net.forward(x, training=True, gens=gens), dim=2)
+            nll = F.nll_loss(log_p.flatten(0, 1), target.flatten(), reduction="none").view(k, b)
+            # After the forward pass, as in fit: the order autograd sums a weight's gradient terms in follows it.
+            penalties = regularizers.penalties(net)
+            loss = nll.mean(1) if penalties is None else nll.mean(1) + penalties
+            optimizer.zero_grad(set_to_none=True)
+            # The sum of per-member losses: member i's gradient is exactly its own run's gradient.
+            loss.sum().backward()
         if fc.clip_value is not None:
             nn.utils.clip_grad_value_(params, fc.clip_value)
         if fc.clip_norm is not None:
@@ -578,7 +756,9 @@ def _train_epoch(net: StackedMLP, optimizer, scheduler, X: torch.Tensor, y: torc
         if scheduler is not None and fc.schedule_per_step:
             scheduler.step()
         with torch.no_grad():  # the value fit records, with the mean summed in nll_loss's own order
-            losses = torch.stack([F.nll_loss(lp, t) for lp, t in zip(log_p.unbind(0), target.unbind(0), strict=True)])
+            # (nll_loss_nd is what F.nll_loss calls: reduction 1 = mean, ignore_index -100; without its Python checks)
+            losses = torch.stack([torch._C._nn.nll_loss_nd(lp, t, None, 1, -100)
+                                  for lp, t in zip(log_p.unbind(0), target.unbind(0), strict=True)])
             loss_sum += (losses if penalties is None else losses + penalties) * b
     return loss_sum
 
