@@ -1,4 +1,6 @@
-"""Batch normalization helpers: fold BatchNorm1d layers into the neighbouring Linear layers for inference.
+"""Batch normalization helpers: fold BatchNorm1d layers into the neighbouring Linear layers for inference, and
+read what a BN layer computed in one pass (its inputs and outputs, and how far the output is from gamma times the
+standardized inputs plus beta).
 
 Momentum convention. PyTorch updates the moving statistics as
     running = (1 - momentum) * running + momentum * batch_statistic
@@ -119,3 +121,72 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     for p in folded.parameters():
         p.requires_grad_(False)
     return folded.eval()
+
+
+# ------------------------------------------------------------------------------ what a BN layer computes
+
+def batchnorm_io(model: nn.Module, X: torch.Tensor, *, training: bool = True
+                 ) -> list[tuple[nn.BatchNorm1d, torch.Tensor, torch.Tensor]]:
+    """(layer, input, output) of every BatchNorm1d of `model` for one forward pass of X, in call order.
+
+    training=True runs the pass in train mode (each BN normalizes with the batch's own statistics) on a deep copy,
+    so the model's moving statistics are not touched; training=False runs it in eval mode (moving statistics).
+    """
+    probe = copy.deepcopy(model).train(training)
+    seen: list[tuple[nn.BatchNorm1d, torch.Tensor, torch.Tensor]] = []
+    hooks = [m.register_forward_hook(lambda mod, inp, out: seen.append((mod, inp[0].detach(), out.detach())))
+             for m in probe.modules() if isinstance(m, nn.BatchNorm1d)]
+    if not hooks:
+        raise ValueError(f"{type(model).__name__} has no BatchNorm1d layer")
+    try:
+        with torch.no_grad():
+            probe(X)
+    finally:
+        for h in hooks:
+            h.remove()
+    return seen
+
+
+def standardization_errors(bn: nn.BatchNorm1d, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+    """How far a train-mode BN output y (for the batch x) is from "gamma times the standardized inputs plus beta".
+
+    Measured in float64 per feature over the batch: `mean_vs_beta` = max |mean(y) - beta|; `std_vs_exact` = max
+    |std(y) - |gamma| sigma / sqrt(sigma^2 + eps)| (biased std, sigma the batch's biased std of x: what BN computes
+    exactly); `std_vs_gamma` = max |std(y) - |gamma||, which eps alone moves by at most `eps_bound` = max |gamma|
+    (1 - sigma / sqrt(sigma^2 + eps)); `scale` = max(|gamma|) + max(|beta|) (the size the rounding scales with).
+    """
+    x64, y64 = x.double(), y.double()
+    gamma = bn.weight.detach().double() if bn.affine else torch.ones(x.shape[1], dtype=torch.float64)
+    beta = bn.bias.detach().double() if bn.affine else torch.zeros(x.shape[1], dtype=torch.float64)
+    sigma = x64.std(0, unbiased=False)
+    shrink = sigma / torch.sqrt(sigma ** 2 + bn.eps)
+    std_y = y64.std(0, unbiased=False)
+    return {"mean_vs_beta": float((y64.mean(0) - beta).abs().max()),
+            "std_vs_exact": float((std_y - gamma.abs() * shrink).abs().max()),
+            "std_vs_gamma": float((std_y - gamma.abs()).abs().max()),
+            "eps_bound": float((gamma.abs() * (1 - shrink)).max()),
+            "scale": float(gamma.abs().max() + beta.abs().max())}
+
+
+def float_sum_tolerance(n: int, scale: float, dtype: torch.dtype = torch.float32) -> float:
+    """The worst-case rounding of an n-term sum in `dtype` of values of size `scale`: n * eps(dtype) * scale
+    (the classic bound on recursive summation), the tolerance of an exact property measured on BN's output."""
+    if n < 1 or not scale >= 0:
+        raise ValueError(f"float_sum_tolerance needs n >= 1 and scale >= 0, got n={n!r}, scale={scale!r}")
+    return n * torch.finfo(dtype).eps * scale
+
+
+@torch.no_grad()
+def randomize_affine(model: nn.Module, generator: torch.Generator, gamma_low: float, gamma_high: float,
+                     beta_std: float) -> nn.Module:
+    """Give every BatchNorm1d of `model` gamma ~ U(gamma_low, gamma_high) and beta ~ N(0, beta_std^2) (at init they
+    are 1 and 0, which would make "the output's std is gamma" and "its mean is beta" trivially equal to 1 and 0)."""
+    if not 0 <= gamma_low <= gamma_high or not beta_std >= 0:
+        raise ValueError(f"randomize_affine: need 0 <= gamma_low <= gamma_high and beta_std >= 0, got gamma in "
+                         f"[{gamma_low!r}, {gamma_high!r}], beta_std={beta_std!r}")
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm1d) and m.affine:
+            gamma = gamma_low + (gamma_high - gamma_low) * torch.rand(m.num_features, generator=generator)
+            m.weight.copy_(gamma.to(m.weight.device))
+            m.bias.copy_((torch.randn(m.num_features, generator=generator) * beta_std).to(m.bias.device))
+    return model
