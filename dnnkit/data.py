@@ -161,6 +161,17 @@ def standardize(
     return apply(X_train), outs, mean.float(), scale.float()
 
 
+def first_examples(split: Split, n: int) -> Split:
+    """The first n training examples of a split (already shuffled and stratified); validation unchanged. The split
+    itself when it has no more than n."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"first_examples: n={n!r}; it must be an int >= 1")
+    if n >= len(split.X_train):
+        return split
+    return replace(split, X_train=split.X_train[:n], y_train=split.y_train[:n],
+                   description=f"{split.description}; first {n} training examples")
+
+
 def subset_labels(
     X: torch.Tensor, y: torch.Tensor, labels: Iterable[int], *, relabel: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -10,6 +10,7 @@ from . import (
     gradient_clipping,
     guidelines,
     initialization,
+    minibatch,
     optimizers,
     regularization,
     schedules,
@@ -17,6 +18,6 @@ from . import (
     transfer,
 )
 
-SECTIONS = (initialization, activations, batch_norm, gradient_clipping, transfer, optimizers, schedules,
+SECTIONS = (initialization, activations, batch_norm, gradient_clipping, transfer, optimizers, minibatch, schedules,
             regularization, sparsity, guidelines)
 CLAIMS = tuple(claim for section in SECTIONS for claim in section.CLAIMS)

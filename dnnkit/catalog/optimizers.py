@@ -63,11 +63,48 @@ the chosen rates are the claims' knobs below. Pilot numbers:
   7.5; AdamW lambda 0.3, 1, 3 -> 12.1, 10.6, 7.45. Chosen: Adam+L2 0.1, AdamW 3. Pilot log(norm at c=100 / norm at
   c=1): Adam+L2 +0.51, +0.52, +0.51; AdamW 0.0000 on all 3 (and so was Adam without decay: Adam is invariant to
   the gradient's scale up to eps).
+
+Part B (coverage issue 21; declared after pilots on seed bases 100 and 101, before any evidence run). Every arm takes
+its own rate from its declared grid on pilot seeds (dnnkit.train.own_rates.own_fit_rates: fewest median epochs to
+the fit's target if it has one, then the lowest median final validation loss). Pilot numbers:
+- momentum-terminal-velocity: float64, lr 0.01, beta 0.9, 16 coordinates, 200 steps. The worst relative step error
+  against the closed form was 1.3e-14 to 1.8e-14 (tolerance 4 x eps x 200 = 1.8e-13); the last step lay 7.06e-10 from
+  the terminal velocity, which is beta^200 = 7.06e-10 exactly as the closed form says.
+- momentum-0.9-good-default: digits 64-2x32-10, batch 128, 10 epochs (the suggested 3 x 100 net cost too much with a
+  5 x 5 pilot grid; batch 128 halves the steps). Rates: beta 0.5 -> 0.3, 0.8 -> 0.1, 0.9 -> 0.1, 0.95 -> 0.03,
+  0.99 -> 3e-3 (base 101; the grid first ended at 0.1, where beta 0.5, 0.8 and 0.9 sat at its edge on base 100).
+  Best rival by pilot validation loss: beta 0.8 (base 100, batch 64), 0.95 (base 101). Beta 0.9 + 0.5 pt above it
+  on 12 seeds: p 0.001 and 0.0005; the control (beta 0.9 at rate / 10) 1.5-3 pt below beta 0.9 (p 0.0002).
+- adam-default-betas-ok: same net and budget; 3 x 3 betas at rates (3e-3, 0.01, 0.03), 2 pilot seeds. Every pair chose
+  0.01 on base 101; best rival (0.9, 0.99) (base 101) and (0.8, 0.99) (base 100, first grid (1e-3, 3e-3, 0.01)).
+  Non-inferior within 0.5 pt: p 0.0002 and 0.012; the control at rate / 10 (Adam at 1e-3) 4-10 pt below.
+- rmsprop-beats-adagrad: MNIST-1D (first 2000 training examples), 40-2x64-10 ELU, batch 64, 10 epochs. Rates:
+  RMSProp 3e-3, AdaGrad 0.03 on both bases. AdaGrad was AHEAD on every seed of both bases: validation accuracy 0.45-0.49
+  against 0.43-0.47 (base 100: 0.447-0.491 vs 0.433-0.467), final training loss 10^0.00-10^0.02 against
+  10^0.02-10^0.04. Both nets are still far from fitting (training loss ~1.05): the end of training, where AdaGrad's
+  decayed steps stall it (adagrad-stops-early, digits), is not reached within a quick budget here. Declared refuted.
+- nadam-beats-adam: same data and net, target val accuracy 0.5; rates (3e-4, 1e-3, 3e-3, 0.01) each; all three took
+  0.01 (fewest pilot epochs to the target), although Nadam's pilot validation loss was lowest at 3e-3 (1.42 vs 1.60
+  at 0.01): hence the sensitivity at each optimizer's lowest-validation-loss rate. Adam ahead in validation accuracy on
+  both bases (median 0.52-0.53 vs 0.50-0.51; p of "Nadam above" 0.99 and 0.9995); epochs to 0.5: Nadam never reached
+  it on 5 of 12 seeds (base 101), Adam on every seed. RMSProp above Nadam: inconclusive (p 0.79-0.95). Declared refuted.
+- adamw-beats-adam-l2: digits, first 300 training examples, 64-2x64-10 ELU, batch 32, 40 epochs, lr 3e-3. Chosen
+  decays: AdamW 1 and 0.1, Adam + L2 0.01 and 1e-3 (bases 100 and 101). Validation accuracy equal within 0.3 pt on
+  both bases (absent; p 0.97 and 0.94). Declared not refuted.
+- adaptive-less-lr-tuning: digits 64-2x32-10, batch 128, 5 epochs, rates 1e-4 to 3 in x3 steps. Rates within 1 pt of
+  each seed's best: Adam 1-3 (median 2), AdaGrad 1-3 (median 2), SGD 1-2 (median 1-1.5); Adam above SGD p 0.16
+  (absent, base 100, batch 64) and 0.035 (confirmed, base 101); AdaGrad above SGD p 0.09 on both (absent). The
+  adaptive optimizers' plateaus are one x3 step wider at most at this budget. Declared not refuted.
+- adaptive-generalize-worse was piloted and left out (not declared): MNIST-1D (1000 examples), momentum vs Adam each at
+  its own rate, 30 then 20 epochs. Validation accuracy flipped between bases (base 100: momentum ahead, 0.40-0.45 vs
+  0.37-0.41; base 101: Adam ahead, 0.41-0.45 vs 0.38-0.43) while Adam fit the training set better on both; its
+  generalization gap (training minus validation accuracy) was larger (0.36-0.41 vs 0.26-0.31, base 101), but a
+  better fit alone widens the gap. An honest test needs the over-parameterized construction of Wilson et al.
 """
 
 from dataclasses import dataclass
 
-from ..evidence.claims import Amendment, Claim
+from ..evidence.claims import Amendment, Claim, Expect
 from ..evidence.knobs import fmt
 from ..nn.models import MLPConfig
 from ..train.training import FitConfig
@@ -202,6 +239,123 @@ DECOUPLED_DECAY = DecoupledDecay(
     fit=FitConfig(epochs=10, batch_size=64, lr=1e-3),
     decay={"Adam + L2": ("adam", 0.1), "AdamW": ("adamw", 3.0)}, loss_scales=(1.0, 100.0), equivalence_delta=0.01,
 )
+PART_B = "2026-12-07, before the evidence run (worktree wt-B of 87ef806)"
+NG = "Ng, Improving Deep Neural Networks, week 2 notes: momentum and Adam (seed 003)"
+
+
+@dataclass(frozen=True)
+class TerminalVelocity:
+    """momentum-terminal-velocity: torch's SGD with momentum on a linear loss, in float64."""
+
+    lr: float
+    beta: float
+    steps: int
+    dim: int
+    ulps: int  # per step: the tolerance is ulps x eps(float64) x steps, relative to the terminal velocity
+
+
+@dataclass(frozen=True)
+class TunedOptimizers:
+    """rmsprop-beats-adagrad, nadam-beats-adam: MNIST-1D (its first train_n training
+    examples), one net and fit, each optimizer at its own rate from its grid on pilot seeds."""
+
+    train_n: int
+    net: MLPConfig
+    fit: FitConfig
+    grids: dict[str, tuple[float, ...]]
+    pilot_seeds: int
+    acc_delta: float
+    second_delta: float  # of the second sub-decision: decades of training loss, or epochs to the target
+
+
+@dataclass(frozen=True)
+class DefaultVsBest:
+    """momentum-0.9-good-default, adam-default-betas-ok: the default hyperparameters against the best of a grid
+    (chosen on pilot seeds), each at its own rate; non-inferiority margin; the positive control runs the default at
+    its rate / control_divisor."""
+
+    train_n: int
+    net: MLPConfig
+    fit: FitConfig
+    default: str
+    variants: dict[str, dict]  # label -> optimizer_params
+    grid: tuple[float, ...]
+    pilot_seeds: int
+    margin: float
+    control_divisor: float
+
+
+@dataclass(frozen=True)
+class DecayForms:
+    """adamw-beats-adam-l2: a small digits subset, each decay form's strength from its grid on pilot seeds."""
+
+    train_n: int
+    net: MLPConfig
+    fit: FitConfig
+    decays: dict[str, tuple[str, tuple[float, ...]]]  # arm -> (optimizer, weight_decay grid)
+    pilot_seeds: int
+    delta: float
+
+
+@dataclass(frozen=True)
+class RateWidth:
+    """adaptive-less-lr-tuning: per seed, how many rates of the shared grid land within `within` of that seed's best
+    validation accuracy, per optimizer."""
+
+    net: MLPConfig
+    fit: FitConfig
+    grid: tuple[float, ...]
+    within: float
+    delta: float  # grid points
+
+
+TERMINAL_VELOCITY = TerminalVelocity(lr=0.01, beta=0.9, steps=200, dim=16, ulps=4)
+MNIST1D_NET = MLPConfig(n_inputs=40, n_outputs=10, depth=2, width=64, activation="elu")
+ADAGRAD_VS_RMSPROP = TunedOptimizers(
+    train_n=2000, net=MNIST1D_NET, fit=FitConfig(epochs=10, batch_size=64),
+    grids={"rmsprop": (3e-4, 1e-3, 3e-3, 0.01), "adagrad": (0.01, 0.03, 0.1, 0.3)}, pilot_seeds=3,
+    acc_delta=0.01, second_delta=0.1,
+)
+NADAM_VS_ADAM = TunedOptimizers(
+    train_n=2000, net=MNIST1D_NET, fit=FitConfig(epochs=10, batch_size=64, target=("val_acc", 0.5)),
+    grids={"nadam": (3e-4, 1e-3, 3e-3, 0.01), "adam": (3e-4, 1e-3, 3e-3, 0.01), "rmsprop": (3e-4, 1e-3, 3e-3, 0.01)},
+    pilot_seeds=3, acc_delta=0.005, second_delta=1.0,
+)
+DIGITS_NET = MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu")
+MOMENTUM_DEFAULT = DefaultVsBest(
+    train_n=1437, net=DIGITS_NET, fit=FitConfig(epochs=10, batch_size=128, optimizer="momentum"),
+    default="beta 0.9", variants={f"beta {b:g}": {"momentum": b} for b in (0.5, 0.8, 0.9, 0.95, 0.99)},
+    grid=(3e-3, 0.01, 0.03, 0.1, 0.3),
+    pilot_seeds=2, margin=0.005, control_divisor=10.0,
+)
+ADAM_DEFAULT = DefaultVsBest(
+    train_n=1437, net=DIGITS_NET, fit=FitConfig(epochs=10, batch_size=128), default="betas (0.9, 0.999)",
+    variants={f"betas ({b1:g}, {b2:g})": {"betas": (b1, b2)} for b1 in (0.8, 0.9, 0.95) for b2 in (0.99, 0.999, 0.9999)},
+    grid=(3e-3, 0.01, 0.03), pilot_seeds=2, margin=0.005, control_divisor=10.0,
+)
+DECAY_FORMS = DecayForms(
+    train_n=300, net=MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=64, activation="elu"),
+    fit=FitConfig(epochs=40, batch_size=32, lr=3e-3),
+    decays={"AdamW": ("adamw", (0.01, 0.1, 1.0, 3.0)), "Adam + L2": ("adam", (1e-4, 1e-3, 0.01, 0.1))},
+    pilot_seeds=3, delta=0.005,
+)
+RATE_WIDTH = RateWidth(
+    net=MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu"), fit=FitConfig(epochs=5, batch_size=128),
+    grid=(1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), within=0.01, delta=1.0,
+)
+TV, RB, NA, MD, AD, DF, RW = (TERMINAL_VELOCITY, ADAGRAD_VS_RMSPROP, NADAM_VS_ADAM, MOMENTUM_DEFAULT, ADAM_DEFAULT,
+                              DECAY_FORMS, RATE_WIDTH)
+
+
+def _net(k) -> str:
+    return (f"{k.net.n_inputs}-{k.net.depth}x{k.net.width}-{k.net.n_outputs} {k.net.activation.upper()}/He, batch "
+            f"{k.fit.batch_size}, {k.fit.epochs} epochs")
+
+
+def _grids(k: TunedOptimizers) -> str:
+    return "; ".join(f"{opt} {{{', '.join(map(fmt, g))}}}" for opt, g in k.grids.items())
+
+
 B, A, IC, D = BOWL_DESIGN, ADAGRAD_STALL, ILL_CONDITIONED, DECOUPLED_DECAY
 BOWL = f"{B.dim}-D quadratic bowl, condition number {B.kappa:g}, {B.steps}-step budget"
 SETTLED = f"steps until f stays <= {fmt(B.tol)} f(x0)"
@@ -296,5 +450,114 @@ CLAIMS = (
                f"the two scales equivalent within +-{D.equivalence_delta} (TOST, paired)",
         direction="greater", arms=tuple(D.decay), delta=0.05, design="paired", seeds=MLP_SEEDS,
         knobs=DECOUPLED_DECAY,
+    ),
+)
+
+# Coverage part B (issue 21): declared after pilots on seed bases 100-104, before any evidence run (design notes in
+# this module's docstring, "Part B").
+CLAIMS = (
+    *CLAIMS,
+    Claim(
+        id="momentum-terminal-velocity", section=SECTION, source=GERON,
+        sentence="If the gradient remains constant, the terminal velocity (i.e., the maximum size of the weight "
+                 "updates) is equal to that gradient multiplied by the learning rate eta multiplied by 1 / (1 - beta).",
+        kind="exact",
+        metric=f"torch.optim.SGD (momentum beta {TV.beta:g}, lr {TV.lr:g}) on the linear loss g . theta in float64, "
+               f"g ~ N(0, I) of dimension {TV.dim} per seed, {TV.steps} steps: every step equals lr g (1 - beta^t) / "
+               f"(1 - beta) within {TV.ulps} x eps(float64) x {TV.steps} relative to lr |g| / (1 - beta) (max over "
+               "coordinates), and the last step lies within beta^steps (+ that tolerance) of the terminal velocity "
+               "lr g / (1 - beta); the steps never exceed it",
+        direction="holds", arms=("momentum steps", "lr g / (1 - beta)"), knobs=TERMINAL_VELOCITY,
+    ),
+    Claim(
+        id="momentum-0.9-good-default", section=SECTION, source=NG,
+        sentence="Generally, we use [beta = 0.9], which means we're averaging over last 10 iteration gradients.",
+        kind="paired",
+        metric=f"final validation accuracy, digits (all {MD.train_n} training examples), {_net(MD)}, SGD with "
+               f"momentum: beta 0.9 against the best other beta of ({', '.join(MD.variants)}) by the pilots' median "
+               f"validation loss, every beta at its own rate from {{{', '.join(map(fmt, MD.grid))}}} on {MD.pilot_seeds} pilot "
+               f"seeds; non-inferiority: beta 0.9's accuracy + {MD.margin:g} above the best's (paired); positive "
+               f"control: beta 0.9 at its rate / {MD.control_divisor:g} below beta 0.9 by more than the margin",
+        direction="greater", arms=(MD.default, "best beta"), delta=MD.margin, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=MOMENTUM_DEFAULT,
+    ),
+    Claim(
+        id="adam-default-betas-ok", section=SECTION, source=NG,
+        sentence="Adam hyperparameters: alpha needs to be tuned; beta1 = 0.9 (first moment) and beta2 = 0.999 "
+                 "(second moment) can be left at their defaults.",
+        kind="paired",
+        metric=f"final validation accuracy, digits (all {AD.train_n} training examples), {_net(AD)}, Adam: "
+               f"betas (0.9, 0.999) against the best other pair of the 3 x 3 grid ({', '.join(AD.variants)}) by the "
+               f"pilots' median validation loss, every pair at its own rate from "
+               f"{{{', '.join(map(fmt, AD.grid))}}} on {AD.pilot_seeds} pilot seeds; non-inferiority: the default's "
+               f"accuracy + {AD.margin:g} above the best's (paired); positive control: the default at its rate / "
+               f"{AD.control_divisor:g} below it by more than the margin",
+        direction="greater", arms=(AD.default, "best betas"), delta=AD.margin, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=ADAM_DEFAULT,
+    ),
+    Claim(
+        id="rmsprop-beats-adagrad", section=SECTION, source=GERON_ADAPTIVE,
+        sentence="Except on very simple problems, this optimizer [RMSProp] almost always performs much better than "
+                 "AdaGrad.",
+        kind="paired",
+        metric=f"final validation accuracy, MNIST-1D (first {RB.train_n} training examples; not a very simple "
+               f"problem), {_net(RB)}, each optimizer at its own rate ({_grids(RB)}; {RB.pilot_seeds} pilot seeds): "
+               f"RMSProp above AdaGrad (paired, delta {RB.acc_delta:g}); second sub-decision: log10 final training "
+               f"loss, RMSProp below AdaGrad (paired, delta {RB.second_delta:g})",
+        direction="greater", arms=("rmsprop", "adagrad"), delta=RB.acc_delta, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=ADAGRAD_VS_RMSPROP,
+        expect=Expect(("refuted",), why=(
+            "pilot bases 100 and 101, 12 seeds: AdaGrad (rate 0.03) ahead of RMSProp (3e-3) on every seed, validation "
+            "accuracy 0.45-0.49 vs 0.43-0.47 and final training loss 10^0.00-10^0.02 vs 10^0.02-10^0.04: within 10 "
+            "epochs neither net is near the end of training, where AdaGrad's decayed step would stall it"),
+            declared=PART_B),
+    ),
+    Claim(
+        id="nadam-beats-adam", section=SECTION, source=GERON_ADAPTIVE,
+        sentence="Nadam generally outperforms Adam but is sometimes outperformed by RMSProp.",
+        kind="paired",
+        metric=f"final validation accuracy, MNIST-1D (first {NA.train_n} training examples), {_net(NA)}, each "
+               f"optimizer at its own rate ({_grids(NA)}; {NA.pilot_seeds} pilot seeds): Nadam above Adam (paired, "
+               f"delta {NA.acc_delta:g}); second: epochs to val accuracy {NA.fit.target[1]:g}, Nadam fewer (time to "
+               f"target, delta {NA.second_delta:g} epoch); rates by fewest median pilot epochs to the target, then "
+               f"validation loss; sensitivities (shown, not gating): RMSProp above Nadam ('sometimes'), and Nadam "
+               f"above Adam with each at its lowest-pilot-validation-loss rate",
+        direction="greater", arms=("nadam", "adam"), delta=NA.acc_delta, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=NADAM_VS_ADAM,
+        expect=Expect(("refuted",), why=(
+            "pilot bases 100 and 101, 12 seeds, every optimizer at rate 0.01 (fewest pilot epochs to 0.5): Adam "
+            "ahead in validation accuracy (medians 0.52-0.53 vs 0.50-0.51, p of 'Nadam above' 0.99 and 0.9995) and "
+            "Nadam missed the 0.5 target on 5 of 12 seeds (base 101) where Adam reached it on all"),
+            declared=PART_B),
+    ),
+    Claim(
+        id="adamw-beats-adam-l2", section=SECTION, source=GERON_ADAMW,
+        sentence="Combining Adam with l2 regularization results in models that often don't generalize as well as "
+                 "those produced by SGD with weight decay; AdamW fixes this issue.",
+        kind="paired",
+        metric=f"final validation accuracy, digits (first {DF.train_n} training examples), {_net(DF)}, lr "
+               f"{fmt(DF.fit.lr)}: AdamW against Adam + L2 (torch Adam's weight_decay), each strength from its grid "
+               f"({'; '.join(f'{a} {{{chr(44).join(map(fmt, g))}}}' for a, (_, g) in DF.decays.items())}) by the median "
+               f"validation loss on {DF.pilot_seeds} pilot seeds; AdamW above (paired, delta {DF.delta:g})",
+        direction="greater", arms=tuple(DF.decays), delta=DF.delta, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=DECAY_FORMS,
+        expect=Expect.not_refuted(
+            "pilot bases 100 and 101, 12 seeds, each decay from its grid (AdamW 1 / 0.1, Adam + L2 0.01 / 1e-3): "
+            "validation accuracy equal within 0.3 pt on both bases (absent, p 0.97 and 0.94): on 300 digits the "
+            "two decay forms generalize alike", PART_B),
+    ),
+    Claim(
+        id="adaptive-less-lr-tuning", section=SECTION, source=GERON_ADAPTIVE,
+        sentence="Adaptive learning rate methods require less tuning of the learning rate hyperparameter eta.",
+        kind="paired",
+        metric=f"per seed, the number of rates of ({', '.join(map(fmt, RW.grid))}) (x3 steps) whose final "
+               f"validation accuracy lies within {RW.within:g} of that seed's best rate, digits, {_net(RW)}: Adam "
+               f"above plain SGD and AdaGrad above plain SGD (paired, delta {RW.delta:g} rate)",
+        direction="greater", arms=("adam / adagrad", "sgd"), delta=RW.delta, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=RATE_WIDTH,
+        expect=Expect.not_refuted(
+            "pilot bases 100 and 101, 12 seeds: rates within 1 pt of the seed's best, Adam 1-3, AdaGrad 1-3, SGD "
+            "1-2; Adam above SGD p 0.16 (absent) and 0.035, AdaGrad above SGD p 0.09 on both (absent): at most one x3 "
+            "step wider, which 12 seeds do not resolve", PART_B),
     ),
 )

@@ -40,3 +40,48 @@ def own_rates(arms: Mapping[str, MLPConfig], split, fit: FitConfig, grid: Sequen
     for arm, config in arms.items():
         lr[arm], tables[arm] = select_lr(config, split, fit, grid, pilot_seeds)
     return OwnRates(lr, {arm: replace_fit(fit, lr=rate) for arm, rate in lr.items()}, tables)
+
+
+def own_fit_rates(net: MLPConfig, split, fits: Mapping[str, FitConfig],
+                  grid: Sequence[float] | Mapping[str, Sequence[float]], pilot_seeds: Sequence[RunSeeds]) -> OwnRates:
+    """The same net trained by several fits (optimizers, their hyperparameters): each arm's rate from its grid (one
+    grid for all, or one per arm) with select_lr on `pilot_seeds`, as own_rates does for several nets."""
+    fits, pilot_seeds = dict(fits), list(pilot_seeds)
+    grids = {arm: list(grid[arm] if isinstance(grid, Mapping) else grid) for arm in fits}
+    if not fits or not pilot_seeds or not all(grids.values()):
+        raise ValueError(f"own_fit_rates needs arms, a non-empty rate grid per arm and pilot seeds; got arms "
+                         f"{list(fits)}, grids {grids} and {len(pilot_seeds)} pilot seeds")
+    lr, tables = {}, {}
+    for arm, fit in fits.items():
+        lr[arm], tables[arm] = select_lr(net, split, fit, grids[arm], pilot_seeds)
+    return OwnRates(lr, {arm: replace_fit(fits[arm], lr=rate) for arm, rate in lr.items()}, tables)
+
+
+def best_arm(rates: OwnRates, among: Sequence[str] | None = None) -> str:
+    """The arm whose pilot row at its chosen rate is best by select_lr's rule (fewest median epochs to target, then
+    lowest median final validation loss), among `among` (default: every arm)."""
+    def row(arm: str) -> dict:
+        return next(r for r in rates.tables[arm] if r["lr"] == rates.lr[arm])
+    arms = list(among if among is not None else rates.lr)
+    if not arms:
+        raise ValueError("best_arm needs at least one arm")
+    return min(arms, key=lambda a: (row(a)["median_epochs_to_target"], row(a)["median_val_loss"]))
+
+
+def select_fit(net: MLPConfig, split, variants: Mapping[str, FitConfig], pilot_seeds: Sequence[RunSeeds]
+               ) -> tuple[str, list[dict]]:
+    """The variant (a fit: a weight decay, betas...) with the lowest median final validation loss on `pilot_seeds`,
+    and the pilot table (one row per variant: median final validation loss and accuracy)."""
+    import numpy as np
+
+    from .experiment import train_arm
+
+    variants, pilot_seeds = dict(variants), list(pilot_seeds)
+    if not variants or not pilot_seeds:
+        raise ValueError(f"select_fit needs variants and pilot seeds; got {list(variants)} and {len(pilot_seeds)} seeds")
+    table = []
+    for name, fit in variants.items():
+        runs = train_arm(name, net, split, fit, pilot_seeds)
+        table.append({"variant": name, "median_val_loss": float(np.median(runs.values("val_loss", "last"))),
+                      "median_val_acc": float(np.median(runs.values("val_acc", "last")))})
+    return min(table, key=lambda r: r["median_val_loss"])["variant"], table

@@ -1,0 +1,193 @@
+"""Components of coverage part B (optimizers and mini-batch claims): momentum's terminal velocity on torch's SGD, the
+softmax cross-entropy logit gradient, per-fit learning rates, and the seed-batched softmax-regression sweep (checked
+against a hand-written autograd loop, step for step)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dnnkit import data
+from dnnkit.nn.models import MLPConfig
+from dnnkit.nn.softmax_ce import autograd_logit_gradient, closed_form_logit_gradient, gradient_tolerance
+from dnnkit.optim.momentum_velocity import closed_form_steps, momentum_steps, terminal_velocity
+from dnnkit.seeds import run_seeds
+from dnnkit.train.batch_sweep import (
+    SweepConfig,
+    detrended_std,
+    select_rate,
+    step_function,
+    train_members,
+    tuned_sweep,
+)
+from dnnkit.train.own_rates import best_arm, own_fit_rates, select_fit
+from dnnkit.train.training import FitConfig
+
+
+def seeds(n: int, role: str = "t") -> list:
+    return [run_seeds(0, "part-b", i, role) for i in range(n)]
+
+
+# -- momentum
+
+
+def test_momentum_steps_follow_the_closed_form_and_reach_terminal_velocity() -> None:
+    g = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    steps = momentum_steps(g, lr=0.1, beta=0.9, steps=300)
+    assert torch.allclose(steps, closed_form_steps(g, 0.1, 0.9, 300), rtol=0, atol=1e-13)
+    assert torch.allclose(steps[0], 0.1 * g)  # the first step is plain SGD's
+    assert torch.allclose(steps[-1], terminal_velocity(g, 0.1, 0.9), rtol=1e-12)
+    assert torch.allclose(terminal_velocity(g, 0.1, 0.9), g)  # 0.1 / (1 - 0.9) = 1
+
+
+def test_momentum_steps_refuses_no_steps() -> None:
+    with pytest.raises(ValueError, match="steps"):
+        momentum_steps(torch.ones(2), 0.1, 0.9, 0)
+
+
+# -- softmax cross-entropy
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_softmax_ce_gradient_is_softmax_minus_onehot_over_batch(dtype) -> None:
+    g = torch.Generator().manual_seed(0)
+    z = (torch.randn(32, 7, generator=g, dtype=torch.float64) * 5).to(dtype)
+    y = torch.randint(0, 7, (32,), generator=g)
+    diff = (autograd_logit_gradient(z, y) - closed_form_logit_gradient(z, y)).abs().max()
+    assert float(diff) <= gradient_tolerance(dtype, 32, 4)
+    assert gradient_tolerance(torch.float32, 32, 4) == 4 * torch.finfo(torch.float32).eps / 32
+
+
+def test_a_wrong_formula_lands_outside_the_tolerance() -> None:
+    z, y = torch.randn(16, 5, generator=torch.Generator().manual_seed(1)), torch.arange(16) % 5
+    wrong = torch.softmax(z, 1) - F.one_hot(y, 5)  # not divided by the batch
+    assert float((autograd_logit_gradient(z, y) - wrong).abs().max()) > gradient_tolerance(torch.float32, 16, 4)
+
+
+# -- per-fit rates
+
+
+@pytest.fixture(scope="module")
+def small_digits():
+    split = data.load_digits(seed=0)
+    from dataclasses import replace
+    return replace(split, X_train=split.X_train[:200], y_train=split.y_train[:200])
+
+
+def test_own_fit_rates_chooses_each_arms_rate_from_its_grid(small_digits) -> None:
+    net = MLPConfig(n_inputs=64, n_outputs=10, depth=1, width=8)
+    fits = {"sgd": FitConfig(epochs=2, batch_size=64, optimizer="sgd"), "adam": FitConfig(epochs=2, batch_size=64)}
+    grids = {"sgd": (1e-4, 0.3), "adam": (1e-6, 0.01)}
+    rates = own_fit_rates(net, small_digits, fits, grids, seeds(2, "pilot"))
+    assert rates.lr == {"sgd": 0.3, "adam": 0.01}  # the tiny rates barely move the net
+    assert rates.fits["adam"].lr == 0.01 and rates.fits["adam"].optimizer == "adam"
+    assert best_arm(rates) in fits and best_arm(rates, ["sgd"]) == "sgd"
+    with pytest.raises(ValueError, match="grid"):
+        own_fit_rates(net, small_digits, fits, {"sgd": (), "adam": (0.01,)}, seeds(1))
+
+
+def test_select_fit_picks_the_lowest_median_validation_loss(small_digits) -> None:
+    net = MLPConfig(n_inputs=64, n_outputs=10, depth=1, width=8)
+    variants = {"decay 0": FitConfig(epochs=3, batch_size=64, lr=0.01),
+                "decay 100": FitConfig(epochs=3, batch_size=64, lr=0.01, optimizer="adamw",
+                                       optimizer_params={"weight_decay": 100.0})}
+    chosen, table = select_fit(net, small_digits, variants, seeds(2, "pilot"))
+    assert chosen == "decay 0" and [r["variant"] for r in table] == list(variants)
+    with pytest.raises(ValueError, match="variants"):
+        select_fit(net, small_digits, {}, seeds(1))
+
+
+# -- the batch sweep
+
+
+def hand_loop(X, y, C, config: SweepConfig, s) -> list[float]:
+    """One member with autograd and torch.optim.SGD: the reference the batched sweep must match."""
+    W = (torch.randn(X.shape[1], C, generator=s.generator("init"), dtype=X.dtype) * config.init_std).requires_grad_()
+    b = torch.zeros(C, dtype=X.dtype, requires_grad=True)
+    opt = torch.optim.SGD([W, b], lr=config.lr, momentum=config.momentum)
+    gen = s.generator("data")
+    n, bs = len(X), config.batch_size or len(X)
+    per_epoch = math.ceil(n / bs)
+    losses, order = [], None
+
+    def objective() -> float:
+        with torch.no_grad():
+            return float(F.cross_entropy(X @ W + b, y) + 0.5 * config.l2 * W.pow(2).sum())
+
+    losses.append(objective())
+    for t in range(config.steps):
+        if t % per_epoch == 0:
+            order = torch.randperm(n, generator=gen) if bs < n else torch.arange(n)
+        idx = order[(t % per_epoch) * bs:(t % per_epoch + 1) * bs]
+        loss = F.cross_entropy(X[idx] @ W + b, y[idx]) + 0.5 * config.l2 * W.pow(2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(objective())
+    return losses
+
+
+@pytest.mark.parametrize("batch_size, momentum", [(7, 0.0), (7, 0.9), (None, 0.5)])
+def test_sweep_matches_a_hand_written_autograd_loop(batch_size, momentum) -> None:
+    g = torch.Generator().manual_seed(3)
+    X, y = torch.randn(30, 5, generator=g, dtype=torch.float64), torch.randint(0, 3, (30,), generator=g)
+    config = SweepConfig(batch_size, 0.2, 12, momentum=momentum, l2=0.01, record_every=1, init_std=0.1)
+    ss = seeds(3)
+    run = train_members(X, y, 3, config, ss)
+    assert run.loss.shape == (3, 13) and list(run.steps) == list(range(13))
+    for i, s in enumerate(ss):
+        assert np.allclose(run.loss[i], hand_loop(X, y, 3, config, s), rtol=0, atol=1e-12)
+
+
+def test_sweep_records_every_k_steps_and_the_last() -> None:
+    X, y = torch.randn(20, 4), torch.arange(20) % 2
+    run = train_members(X, y, 2, SweepConfig(4, 0.1, 10, record_every=4), seeds(2))
+    assert list(run.steps) == [0, 4, 8, 10]
+    assert run.window(0.5).shape == (2, 2)  # steps 8 and 10 lie in the last half
+
+
+def test_steps_to_target_and_divergence() -> None:
+    X = torch.randn(40, 4, generator=torch.Generator().manual_seed(0))
+    y = (X[:, 0] > 0).long()  # separable: the loss can go low
+    run = train_members(X, y, 2, SweepConfig(None, 0.5, 50, record_every=5), seeds(2))
+    assert all(0 < s <= 50 for s in run.steps_to(0.6)) and run.steps_to(-1.0) == [math.inf, math.inf]
+    wild = train_members(X * 1e3, (1 - y), 2, SweepConfig(None, 1e6, 30, l2=1.0), seeds(2))
+    assert np.isinf(wild.loss[:, -1]).all()  # diverged members read +inf to the end
+    assert wild.steps_to(1e9)[0] <= 30
+
+
+def test_sweep_config_refuses_bad_values() -> None:
+    for bad in ({"batch_size": 0}, {"lr": -1.0}, {"steps": 0}, {"momentum": 1.0}, {"l2": -1.0}):
+        kwargs = {"batch_size": 1, "lr": 0.1, "steps": 5, **bad}
+        with pytest.raises(ValueError):
+            SweepConfig(**kwargs)
+
+
+def test_detrended_std_ignores_a_trend_and_sees_wander() -> None:
+    line = np.linspace(1, 0.5, 50)[None]
+    wiggle = line + 0.1 * np.sign(np.sin(np.arange(50)))[None]
+    assert detrended_std(line)[0] < 1e-12 and detrended_std(wiggle)[0] > 0.05
+    assert detrended_std(np.array([[1.0, np.inf, 0.5]]))[0] == math.inf
+
+
+def test_select_rate_and_tuned_sweep_pick_the_fastest_rate() -> None:
+    g = torch.Generator().manual_seed(0)
+    X, y = torch.randn(60, 5, generator=g), torch.randint(0, 3, (60,), generator=g)
+    config = SweepConfig(None, 0.01, 40, record_every=2)
+    lr, table = select_rate(X, y, 3, config, (1e-4, 0.5), seeds(2, "pilot"), target=1.0)
+    assert lr == 0.5 and [r["lr"] for r in table] == [1e-4, 0.5]
+    sweep = tuned_sweep(X, y, 3, {"full": config}, {"full": (1e-4, 0.5)}, seeds(2, "pilot"), seeds(3), 1.0)
+    assert sweep.lr == {"full": 0.5} and sweep.runs["full"].loss.shape[0] == 3
+
+
+def test_step_function_trains_one_model() -> None:
+    g = torch.Generator().manual_seed(0)
+    X, y = torch.randn(50, 4, generator=g), torch.randint(0, 2, (50,), generator=g)
+    for bs in (1, 16, None):
+        step = step_function(X, y, 2, SweepConfig(bs, 0.1, 1), torch.Generator().manual_seed(1))
+        for _ in range(5):
+            step()  # cycles through its permutation without error, past the end of an epoch too
