@@ -9,6 +9,8 @@ MNIST-5k; each also decides on the 8x8 digits stand-in it ran on before, as a se
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -19,8 +21,11 @@ from dnnkit.studies.transfer import (
     EXERCISE_ID,
     ExerciseRuns,
     accuracy,
+    continue_unfrozen,
     exercise_runs,
+    fine_tune_phases,
     fit_transfer,
+    partition_gain,
     reuse_layers,
     source_config,
 )
@@ -32,8 +37,8 @@ pytestmark = pytest.mark.xdist_group("transfer")
 STEPS = ("step2_frozen5", "step3_cached", "step4_frozen4", "step5_unfreeze2", "scratch")
 
 
-def _seeds(seed_base: int, n: int) -> list[RunSeeds]:
-    return [run_seeds(seed_base, EXERCISE_ID, rep) for rep in range(n)]
+def _seeds(seed_base: int, n: int, study: str = EXERCISE_ID) -> list[RunSeeds]:
+    return [run_seeds(seed_base, study, rep) for rep in range(n)]
 
 
 # Trained once per process: (study, seeds, profile, device, data) -> runs. Keyed by profile, since the configs
@@ -50,7 +55,7 @@ def _once(key: tuple, train):
 def exercise(claim, request, stand_in: bool = False) -> list[ExerciseRuns]:
     """The exercise for this run's seeds (trained once per process, seed and data set, shared by the section's
     claims); `stand_in`: on the digits stand-in, the claim's first stand_in_seeds seeds."""
-    k, data = claim.knobs, _data(claim, request, stand_in)
+    k, data = exercise_knobs(claim), _data(claim, request, stand_in)
     n = k.stand_in_seeds if stand_in else claim.n_seeds
     return [_once(("exercise", s, claim.profile, claim.device, data),
                   lambda s=s: exercise_runs(s, config=k.design, device=claim.device, dataset=data[0],
@@ -69,12 +74,18 @@ def pretraining(claim, request, stand_in: bool = False) -> list[PretrainingRuns]
             for s in _seeds(claim.seed_base, n)]
 
 
+def exercise_knobs(claim):
+    """The exercise's knobs: the claim's own, or the exercise a claim's knobs hold (with its own numbers beside)."""
+    return getattr(claim.knobs, "exercise", None) or claim.knobs
+
+
 def _data(claim, request, stand_in: bool) -> tuple[str, str | None]:
     # The full profile reads MNIST from --data-dir when given (the stand-in then stays the stand-in).
     data_dir = request.config.getoption("--data-dir") if claim.profile == "full" else None
+    k = claim.knobs if hasattr(claim.knobs, "stand_in") else exercise_knobs(claim)
     if stand_in:
-        return claim.knobs.stand_in, None
-    return ("digits", data_dir) if data_dir else (claim.knobs.dataset, None)
+        return k.stand_in, None
+    return ("digits", data_dir) if data_dir else (k.dataset, None)
 
 
 def stand_in_why(claim) -> str:
@@ -213,3 +224,112 @@ def test_auxiliary_task_pretraining_helps(claim, request):
     """Pretraining on an auxiliary task with plentiful cheap labels (are these two digits the same?) and reusing the
     lower layers beats random init when the real task has few labels."""
     decide_pretraining(claim, request, "pairs")
+
+
+def recipes(k) -> dict[str, list[tuple[int, float, bool]]]:
+    """The fine-tuning phases (epochs, lr, frozen) of freeze-first-then-unfreeze's arms; the first is the chapter's
+    recipe."""
+    return {"frozen first": [(k.freeze_epochs, k.first_lr, True), (k.unfreeze_epochs, k.then_lr, False)],
+            "unfrozen, same rates": [(k.freeze_epochs, k.first_lr, False), (k.unfreeze_epochs, k.then_lr, False)],
+            f"unfrozen, {k.then_lr:g} throughout": [(k.freeze_epochs + k.unfreeze_epochs, k.then_lr, False)]}
+
+
+def fine_tuned(claim, request, arm: str, phases: list[tuple[int, float, bool]]) -> list[float]:
+    """Test accuracy per seed of the exercise's source net fine-tuned through `phases` under a fresh head (trained
+    once per process, seed and data set, shared by the claims that read it); the runs recorded as `arm`."""
+    runs, data = exercise(claim, request), _data(claim, request, False)
+    k = claim.knobs.recipe if hasattr(claim.knobs, "recipe") else claim.knobs
+    tuned = [_once(("fine-tune", r.seeds, claim.profile, claim.device, data, tuple(phases)),
+                   lambda r=r: fine_tune_phases(r.source.model, r.data.target, r.seeds, phases,
+                                                batch_size=k.batch_size)) for r in runs]
+    claim.record_runs(ArmRuns(arm, tuned[0][0].config, tuned[0][1][-1].fit_config, [r.seeds for r in runs],
+                              [t[1][-1].result for t in tuned]))
+    return [accuracy(m, r.data.target.X_test, r.data.target.y_test) for (m, _), r in zip(tuned, runs, strict=True)]
+
+
+@pytest.mark.claim("transfer-weak-small-dense-nets")
+def test_transfer_weak_small_dense_nets(claim, request):
+    """Transfer learning does not work very well with small dense networks."""
+    k = claim.knobs
+    runs = exercise(claim, request)
+    variants = ("step2_frozen5", "step4_frozen4", "step5_unfreeze2")
+    record(claim, runs, (*variants, "scratch"))
+    scratch = column(runs, "scratch_test_acc")
+    acc = {step: column(runs, f"{step}_test_acc") for step in variants}
+    acc["full recipe (frozen first)"] = fine_tuned(claim, request, "full recipe (frozen first)",
+                                                   recipes(k.recipe)["frozen first"])
+    claim.note(test_acc={arm: [round(v, 4) for v in vs] for arm, vs in {**acc, "scratch": scratch}.items()})
+    for arm, values in acc.items():
+        # Non-superiority: shift scratch up by the margin and test "less" (the variant stays below scratch + margin).
+        claim.decide(values, [v + k.margin for v in scratch], delta=0.0, arms=(arm, f"scratch + {k.margin}"),
+                     label=f"{arm} does not beat scratch by {k.margin}")
+
+
+@pytest.mark.claim("lower-lr-when-unfreezing")
+def test_lower_lr_when_unfreezing(claim, request):
+    """It is also useful to reduce the learning rate when you unfreeze reused layers."""
+    k = claim.knobs
+    runs = exercise(claim, request)
+    fit = exercise_knobs(claim).design.unfreeze_fit
+    arms = {f"unfrozen at {rate:g}": [continue_unfrozen(r.steps["step2_frozen5"].result.model, r.data.target,
+                                                        replace(fit, lr=rate), r.seeds, n_top=k.n_top) for r in runs]
+            for rate in (k.lower_lr, k.same_lr)}
+    acc = {arm: [accuracy(t.result.model, r.data.target.X_test, r.data.target.y_test) for t, r in zip(ts, runs,
+                                                                                                      strict=True)]
+           for arm, ts in arms.items()}
+    for arm, ts in arms.items():
+        claim.record_runs(ArmRuns(arm, ts[0].result.model.config, ts[0].fit_config, [r.seeds for r in runs],
+                                  [t.result for t in ts]))
+    claim.note(test_acc={arm: [round(v, 4) for v in vs] for arm, vs in acc.items()},
+               epochs={arm: [t.epochs for t in ts] for arm, ts in arms.items()},
+               step5_test_acc=column(runs, "step5_unfreeze2_test_acc", 4))
+    lower, same = acc.values()
+    claim.decide(lower, same)
+    claim.decide(column(runs, "step5_unfreeze2_test_acc"), same,
+                 arms=("step 5 (unfrozen layers lowered only)", f"unfrozen at {k.same_lr:g}"),
+                 label="the exercise's step 5 vs the same rate", sensitivity="the exercise's own reading: only the "
+                 "unfrozen layers' rate lowered (parameter groups), the head kept at its rate")
+
+
+@pytest.mark.claim("freeze-first-then-unfreeze")
+def test_freeze_first_then_unfreeze(claim, request):
+    """Freeze the reused layers during the first few epochs, giving the new layer some time to learn reasonable
+    weights, then unfreeze them."""
+    k = claim.knobs
+    runs = exercise(claim, request)
+    acc = {arm: fine_tuned(claim, request, arm, phases) for arm, phases in recipes(k).items()}
+    claim.note(test_acc={arm: [round(v, 4) for v in vs] for arm, vs in acc.items()})
+    first, *others = acc
+    for other in others:
+        claim.decide(acc[first], acc[other], arms=(first, other), label=f"test acc: {first} above {other}")
+
+
+@pytest.mark.claim("transfer-gain-fragile")
+def test_transfer_gain_fragile(claim, request):
+    """If you try to change the classes or the random seed, you will see that the improvement generally drops, or even
+    vanishes or reverses."""
+    k = claim.knobs
+    runs = exercise(claim, request)
+    phases = recipes(k.recipe)["frozen first"]
+    reference = [a - b for a, b in zip(fine_tuned(claim, request, "0-4 -> 5-9 recipe", phases),
+                                       column(runs, "scratch_test_acc"), strict=True)]
+    record(claim, runs, ("scratch",))
+    dataset, data_dir = _data(claim, request, False)
+    gains = {}
+    for source, target in k.partitions:
+        name = f"{','.join(map(str, source))} -> {','.join(map(str, target))}"
+        seeds = _seeds(claim.seed_base, k.partition_seeds, f"{EXERCISE_ID}:{name}")
+        done = [_once(("partition", s, claim.profile, claim.device, dataset, data_dir, name, tuple(phases)),
+                      lambda s=s, source=source, target=target: partition_gain(
+                          s, source, target, phases=phases, batch_size=k.recipe.batch_size,
+                          config=exercise_knobs(claim).design, dataset=dataset, data_dir=data_dir, device=claim.device))
+                for s in seeds]
+        for arm in ("recipe", "scratch"):
+            claim.record(f"{name} {arm}", seeds, [g.results[arm] for g in done])
+        gains[name] = [g.gain for g in done]
+    pooled = [g for values in gains.values() for g in values]
+    claim.note(gain={"0-4 -> 5-9": [round(g, 4) for g in reference], **{n: [round(g, 4) for g in v]
+                                                                       for n, v in gains.items()}},
+               seeds_with_no_gain={n: sum(g <= 0 for g in v) for n, v in {"0-4 -> 5-9": reference, **gains}.items()},
+               median_gain={n: round(float(np.median(v)), 4) for n, v in {"0-4 -> 5-9": reference, **gains}.items()})
+    claim.decide(pooled, reference, label="transfer gain (recipe - scratch): the other partitions below 0-4 -> 5-9")

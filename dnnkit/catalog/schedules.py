@@ -46,9 +46,34 @@ than each" (softened to "no worse than" after pilots). On pilot bases 100-104, t
 later than the constant rate on every base (refuted), exponential mixed; strict 1cycle: confirmed against every rival
 on 4 of 5 bases at 8 seeds (vs performance not reproduced at base 103). MNIST-1D is drawn with the seed base (issue 15;
 the pilots above used seed 0).
+
+Coverage part B (issue 21), declared after pilots on seed bases 100-104, before any evidence run:
+- exponential-schedule-tenfold-per-s, performance-schedule-cuts-on-plateau, one-cycle-shape: the schedules are
+  replayed without training (dnnkit.schedules.rates_used: a one-parameter SGD, the scheduler stepped after each
+  optimizer step, as fit does), per seed on a configuration drawn from the declared ranges. Pilots: exponential within
+  2.1-2.5 eps64 of eta0 10^-k (tolerance 8), torch's ExponentialLR within its growing tolerance, the 1% control off
+  on every seed; performance: 2-10 cuts per seed, the rates bitwise the reference's on every seed of every base
+  (Keras's counting, a cut at the patience-th bad evaluation, would differ from step 4-18 on); 1cycle: 1,560-12,238
+  steps, shape within tolerance, last rate used 0.0037-0.0073 eta0 (<= 1/100) on every seed; at the schedules'
+  budget (240 steps) the last rate used is 0.0394 eta0 on every seed (sensitivity refuted on all five bases): Geron's
+  arithmetic reaches eta0/1000 at step `total`, one step after the last update, so the last rate used is about
+  eta0 / tail length, and "several orders of magnitude" needs a tail of more than ~110 steps.
+- resume-needs-schedule-state: 12 seeds (paired). Pilots: the run resumed with its schedule state was bitwise the
+  uninterrupted one on 12 of 12 seeds on every base; the restarted schedule's first resumed epoch ran at 0.3 (vs
+  0.03) and its training loss was higher by 0.29-0.32 (12 of 12 pairs, every base). Its final validation accuracy
+  after 10 epochs was *higher* by 3.5-4.7 points (sensitivity refuted on every base): at s = 5 epochs the restored
+  schedule has decayed to 0.003 by epoch 10, too low for this budget, so the restart's extra large steps pay off
+  later. The sentence's harm ("the learning rate could get large") is the immediate one, which gates.
+- exp-and-performance-comparable / exponential-faster-than-performance: one set of 12 paired seeds (study id
+  schedules-exp-vs-performance), the schedules' budget and rates (both 0.3, the pilot grid's pick). Pilots:
+  exponential - performance final val accuracy -1.5, -0.7, -1.3, -0.1, -0.1 points (90% CIs [-2.0, -0.9], [-2.2,
+  +0.9], [-2.0, -0.7], [-1.3, +1.0], [-1.4, +1.2]): TOST at 1 point not reproduced on all five; the positive control
+  (performance vs a constant rate of 0.03) +3.4 to +5.2 points, above the margin on every base, so the seeds resolve
+  1 point. Epochs to 0.45: exponential median 5-6, performance 7.5-9.5 (confirmed on all five): performance holds
+  the rate until a plateau, exponential starts decaying at once.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..evidence.claims import Amendment, Claim, Expect
 from ..nn.models import MLPConfig
@@ -56,6 +81,7 @@ from ..train.training import FitConfig
 
 SECTION = "schedules"
 GERON = "Geron, Hands-On ML, ch. 11 (Learning Rate Scheduling)"
+NG_SCHED = "Geron ch. 11 notes (seed 002), Learning Rate Scheduling"
 
 
 @dataclass(frozen=True)
@@ -111,6 +137,84 @@ ONE_CYCLE = OneCycle(budget=SCHEDULES, margin=0.01)
 FINDER = Finder(net=MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu"),
                 fit=FitConfig(epochs=10, batch_size=32, optimizer="sgd"), lr_min=1e-4, lr_max=10.0,
                 grid=(0.01, 0.03, 0.1, 0.3, 1.0), pilot_seeds=4, margin=0.01)
+
+
+
+@dataclass(frozen=True)
+class Tenfold:
+    """exponential-schedule-tenfold-per-s: per seed, eta0 and s drawn from these ranges, the decades checked and
+    the float64 tolerances (in units of float64's eps, relative to the exact rate)."""
+
+    lr_range: tuple[float, float]  # eta0, log-uniform
+    s_range: tuple[int, int]  # s in scheduler steps, uniform integer (both ends included)
+    decades: int  # t = k s for k = 0..decades
+    ulps: int  # dnnkit's exponential (0.1^(t/s) per step): within ulps x eps64 of eta0 10^-k
+    torch_ulps_per_step: int  # torch's ExponentialLR (a chained product of gamma): within this x (t + 2) x eps64
+    control_off: float  # control: eta0 x (1 + control_off) replayed against eta0's exact rates must fail
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """performance-schedule-cuts-on-plateau: the schedule's settings (the budget's) and the scripted validation
+    losses: each evaluation improves with probability p_improve (by a relative drop drawn from improve_by, far above
+    torch's 1e-4 threshold) or sits at best x (1 + u), u drawn from worsen_by (ties included)."""
+
+    factor: float
+    patience: int
+    evaluations: int
+    p_improve: float
+    improve_by: tuple[float, float]
+    worsen_by: tuple[float, float]
+    lr: float  # eta0 of the replay
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """one-cycle-shape: per seed, 1cycle's max_lr, epochs and steps per epoch drawn from these ranges (the
+    chapter's own example ran 25 epochs of 430 steps); the tail's drop and the float64 linearity tolerance; the
+    schedules claims' budget as the sensitivity setting."""
+
+    max_lr_range: tuple[float, float]  # log-uniform
+    epochs_range: tuple[int, int]  # uniform integers, both ends included
+    steps_range: tuple[int, int]
+    tail_drop: float  # the last rate used is at most eta0 / tail_drop (eta0 = max_lr / 10, the cycle's start)
+    ulps: int  # each ramp within ulps x eps64 x max_lr of the straight line between its ends
+    budget: Budget
+
+
+@dataclass(frozen=True)
+class Resume:
+    """resume-needs-schedule-state: MNIST-1D, the schedules' net and budget shortened to `fit` with a checkpoint
+    every checkpoint_every epochs, exponential decay with s epochs, the margin on the training loss."""
+
+    n_train: int
+    n_val: int
+    net: MLPConfig
+    fit: FitConfig
+    s: float  # epochs: the rate is 10x lower at the checkpoint
+    margin: float  # 'absent' band of the paired training-loss comparison
+
+
+@dataclass(frozen=True)
+class ExpVsPerformance:
+    """exp-and-performance-comparable and exponential-faster-than-performance: one set of runs (the schedules'
+    budget and rates), the equivalence margin and the time-to-target margin."""
+
+    budget: Budget
+    margin: float  # final val accuracy
+    control_rate: float  # positive control: a constant rate from the low end of the pilot grid
+    epochs_margin: float  # 'absent' band of the time-to-target comparison, in epochs
+
+
+TENFOLD = Tenfold(lr_range=(1e-4, 1.0), s_range=(2, 50), decades=6, ulps=8, torch_ulps_per_step=2,
+                  control_off=0.01)
+PLATEAU = Plateau(factor=0.5, patience=3, evaluations=60, p_improve=0.3, improve_by=(0.01, 0.1),
+                  worsen_by=(0.0, 0.1), lr=0.3)
+CYCLE = Cycle(max_lr_range=(1e-3, 1.0), epochs_range=(10, 30), steps_range=(150, 450), tail_drop=100.0, ulps=8,
+              budget=SCHEDULES)
+RESUME = Resume(n_train=2000, n_val=1000, net=SCHEDULES.net,
+                fit=replace(SCHEDULES.fit, epochs=10, lr=0.3, checkpoint_every=5, target=None), s=5.0, margin=0.01)
+EXP_VS_PERF = ExpVsPerformance(budget=SCHEDULES, margin=0.01, control_rate=0.03, epochs_margin=1.0)
 
 B, F = SCHEDULES, FINDER
 BUDGET = (f"final validation accuracy after {B.fit.epochs} epochs (MNIST-1D {B.n_train}/{B.n_val}, "
@@ -186,5 +290,94 @@ CLAIMS = (
                f"accuracy on {F.pilot_seeds} pilot seeds; same init per seed; paired TOST, margin {F.margin}",
         direction="equivalent", arms=("suggested rate", "best grid rate"), delta=0.01, design="paired",
         seeds={"quick": 16, "full": 30}, amendments=(LR_FINDER, LR_FINDER_SEEDS), knobs=FINDER,
+    ),
+    Claim(
+        id="exponential-schedule-tenfold-per-s", section=SECTION, source=NG_SCHED,
+        sentence="Exponential: eta(t) = eta0 0.1^(t/s); the learning rate drops by a factor of 10 every s steps.",
+        kind="exact",
+        metric=f"the rate used at step t = k s (k = 0..{TENFOLD.decades}) of dnnkit's exponential(s) replayed on an "
+               f"SGD optimizer (dnnkit.schedules.rates_used), against eta0 10^-k computed exactly in float64 (10^k is "
+               f"an exact integer): within {TENFOLD.ulps} x float64 eps relative (0.1^(t/s) and the product are each "
+               "correctly rounded to half an ulp, 10^-k is not exact in binary); and torch's own ExponentialLR with the "
+               f"per-step gamma = 0.1^(1/s), a chained product whose rounding grows with t: within "
+               f"{TENFOLD.torch_ulps_per_step} x (t + 2) x eps64. Per seed eta0 log-uniform in {TENFOLD.lr_range}, s "
+               f"a uniform integer in {TENFOLD.s_range}; control: eta0 x (1 + {TENFOLD.control_off}) fails the check "
+               "on every seed",
+        direction="holds", arms=("dnnkit exponential", "torch ExponentialLR"), knobs=TENFOLD,
+    ),
+    Claim(
+        id="performance-schedule-cuts-on-plateau", section=SECTION, source=NG_SCHED,
+        sentence="Performance scheduling: measure the validation error every N steps and reduce the learning rate by "
+                 "a factor of gamma when the error stops dropping.",
+        kind="exact",
+        metric=f"dnnkit's performance(factor {PLATEAU.factor}, patience {PLATEAU.patience}) replayed on "
+               f"{PLATEAU.evaluations} scripted validation losses per seed (each improves with probability "
+               f"{PLATEAU.p_improve} by a relative drop in {PLATEAU.improve_by}, else sits at best x (1 + u), u in "
+               f"{PLATEAU.worsen_by}), eta0 {PLATEAU.lr}: after every evaluation the rate equals, bitwise, a reference "
+               f"written from the sentence (x {PLATEAU.factor} exactly at the (patience + 1)-th evaluation in a row "
+               "without improvement, torch's counting; counter reset after a cut; unchanged otherwise), on every "
+               "seed; each seed's script has at least one cut",
+        direction="holds", arms=("dnnkit performance", "reference rule"), knobs=PLATEAU,
+    ),
+    Claim(
+        id="one-cycle-shape", section=SECTION, source=NG_SCHED,
+        sentence="1cycle: the rate grows linearly up to eta1, then decreases linearly to eta0, with the last few "
+                 "epochs dropping the rate several orders of magnitude.",
+        kind="exact",
+        metric=f"dnnkit's one_cycle (the chapter's OneCycleScheduler arithmetic, per batch) replayed over epochs x "
+               f"steps per epoch, per seed max_lr log-uniform in {CYCLE.max_lr_range}, epochs in "
+               f"{CYCLE.epochs_range}, steps per epoch in {CYCLE.steps_range}: (shape) both ramps within {CYCLE.ulps} "
+               "x float64 eps x max_lr of the straight line from eta0 = max_lr/10 to eta1 = max_lr at the middle of the "
+               f"pre-tail steps and back to eta0; (tail) the last rate used is at most eta0 / {CYCLE.tail_drop:g}; "
+               f"sensitivity: the tail at the schedules claims' own budget ({CYCLE.budget.fit.epochs} epochs of "
+               f"MNIST-1D {CYCLE.budget.n_train} in batches of {CYCLE.budget.fit.batch_size})",
+        direction="holds", arms=("dnnkit one_cycle", "B"), knobs=CYCLE,
+    ),
+    Claim(
+        id="resume-needs-schedule-state", section=SECTION, source=NG_SCHED,
+        sentence="If the schedule function uses the epoch argument and the epoch is not saved, the learning rate "
+                 "could get large on resume (set fit()'s initial_epoch manually).",
+        kind="paired",
+        metric=f"MNIST-1D {RESUME.n_train}/{RESUME.n_val}, {RESUME.net.n_inputs}-{RESUME.net.depth}x{RESUME.net.width}-"
+               f"{RESUME.net.n_outputs} {RESUME.net.activation.upper()}, SGD momentum "
+               f"{RESUME.fit.optimizer_params['momentum']}, batch {RESUME.fit.batch_size}, eta0 {RESUME.fit.lr}, "
+               f"exponential decay s = {RESUME.s:g} epochs, {RESUME.fit.epochs} epochs with a checkpoint every "
+               f"{RESUME.fit.checkpoint_every} (model + optimizer + schedule state). Gating: (exact) resuming from the "
+               "checkpoint with its schedule state reproduces the uninterrupted run bit for bit (final weights and "
+               "every later epoch's losses) on every seed; (paired) resuming with the schedule restarted "
+               "(dnnkit.checkpoints.restart_schedule: its step count back to 0, as a Keras schedule of the epoch "
+               "without initial_epoch) has a higher training loss in the first resumed epoch than the run resumed "
+               f"with its state, margin {RESUME.margin}; sensitivity: final validation accuracy",
+        direction="greater", arms=("schedule restarted", "schedule state restored"), delta=RESUME.margin,
+        design="paired", seeds={"quick": 12, "full": 20}, knobs=RESUME,
+    ),
+    Claim(
+        id="exp-and-performance-comparable", section=SECTION, source=GERON,
+        sentence="Both performance scheduling and exponential scheduling performed well (comparably).",
+        kind="equivalence",
+        metric=f"{BUDGET}: exponential vs performance, paired TOST with margin {EXP_VS_PERF.margin}; positive control "
+               f"(gating): performance above a constant rate of {EXP_VS_PERF.control_rate} (the low end of the pilot "
+               f"grid) by more than {EXP_VS_PERF.margin} on the same seeds",
+        direction="equivalent", arms=("exponential", "performance"), delta=EXP_VS_PERF.margin, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=EXP_VS_PERF,
+        expect=Expect(
+            verdicts=("not reproduced", "refuted"),
+            why="at this budget exponential decay ends slightly below performance scheduling, by about the margin: "
+                "pilot bases 100-104 (12 paired seeds) exponential - performance -1.5, -0.7, -1.3, -0.1, -0.1 points, "
+                "TOST at 1 point not reproduced on all five (base 100's 90% CI [-2.0, -0.9] nearly refuted); the "
+                "positive control (performance vs constant 0.03, +3.4 to +5.2 points) lands outside the margin on "
+                "every base, so the arms had room and the seeds resolution to differ.",
+            declared="2026-12-07 (issue 21, coverage part B; pilot bases 100-104, before the evidence run)"),
+    ),
+    Claim(
+        id="exponential-faster-than-performance", section=SECTION, source=GERON,
+        sentence="Exponential scheduling converged slightly faster to the optimal solution than performance "
+                 "scheduling.",
+        kind="time_to_target",
+        metric=f"epochs to validation accuracy {EXP_VS_PERF.budget.fit.target[1]} within the {B.fit.epochs}-epoch "
+               f"budget (runs that never reach it count as +inf), the runs of exp-and-performance-comparable: "
+               f"{BUDGET}; margin {EXP_VS_PERF.epochs_margin:g} epoch",
+        direction="less", arms=("exponential", "performance"), delta=EXP_VS_PERF.epochs_margin, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=EXP_VS_PERF,
     ),
 )

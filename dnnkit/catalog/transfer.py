@@ -60,12 +60,37 @@ runs (run in alternating order), decided with the timing sign test against the d
 median ratio below 1/1.1), the ratio reported; sub-decision: it is the same run (identical test predictions and
 epoch count on every seed). It first read "several times" as at least 2x, a reading the chapter does not make
 (amended, see the claim).
+
+Coverage part B (issue 21), declared after pilots on seed bases 100 and 101 (12 paired seeds, MNIST-5k; the
+exercise's runs of those seeds), before any evidence run:
+- transfer-weak-small-dense-nets reads the exercise's steps 2, 4 and 5 and the chapter's full recipe (the
+  frozen-first arm of freeze-first-then-unfreeze, its runs shared) against scratch + 1 point. Pilots: steps 2, 4, 5
+  below scratch by 12.4/9.7/8.0 (base 100) and 12.9/11.4/9.3 points (base 101), 12 of 12 seeds each; the full
+  recipe (fine-tuning every reused layer after 4 frozen epochs) above scratch by +2.0 points (12 of 12, base 100)
+  and +0.9 (9 of 12, base 101): non-superiority at 1 point refuted on base 100, not reproduced on 101.
+- lower-lr-when-unfreezing continues step 2's trained net (the exercise's step 5 setup: top two reused layers
+  unfrozen, lower three frozen and cached, Adam, patience 10, at most 300 epochs) with every trainable parameter at
+  1e-3 vs at 1e-2. Pilots: +0.3 points (CI [-0.7, +1.3], 6 of 12 wins, base 100) and -1.25 (CI [-2.3, -0.2], 2 of
+  12, base 101); the exercise's own step 5 (head 1e-2, unfrozen layers 1e-3) vs all at 1e-2: -1.2 and -2.0 points.
+  With Adam and early stopping on the validation split, the higher rate stops sooner (12-16 vs 12-23 epochs) at
+  the same or better accuracy.
+- freeze-first-then-unfreeze: a fixed budget (4 + 16 epochs, the chapter's, no early stopping) so both arms train
+  as long. Pilots: frozen first - unfrozen on the same rates +0.1 / -0.5 points, - unfrozen at 1e-3 throughout
+  +0.3 / -0.3 (bases 100 / 101; CIs within [-1.1, +0.8]): not reproduced on both; a random head's first epochs at
+  1e-2 did not spoil the reused layers of this 5x100 net under Adam.
+- transfer-gain-fragile: the gain of that full recipe over scratch on the exercise's partition (its 12 seeds, runs
+  shared) against three other partitions of the ten digits, 3 seeds each in quick (a source net per partition and
+  seed costs about 4 CPU-s on MNIST-5k; 8 each full), pooled, decided with Mann-Whitney (independent seeds). Pilots:
+  gain medians 0-4 -> 5-9 +1.9 / +0.9 points, 5-9 -> 0-4 +2.4 / +0.8, evens -> odds +1.0 / +1.0, odds -> evens
+  +0.8 / +0.8 (bases 100 / 101); pooled difference -0.8 points (90% CI [-1.6, +0.2]) and -0.2 ([-1.0, +0.4]): not
+  reproduced on both. Seeds with no gain: 0 of 12 and 1 of 9 (base 100), 3 of 12 and 2 of 9 (base 101): the small
+  gain vanishes on some seeds, about as often on every partition.
 """
 
 from dataclasses import dataclass, replace
 
 from ..evidence.claims import Amendment, Claim, Expect
-from ..evidence.knobs import QuickFull
+from ..evidence.knobs import QuickFull, sci
 from ..studies.pretraining import PretrainingConfig
 from ..studies.transfer import ExerciseConfig
 
@@ -122,10 +147,66 @@ class Exercise:
     few_labels: FewLabels | None = None
 
 
+@dataclass(frozen=True)
+class UnfreezeRate:
+    """lower-lr-when-unfreezing: step 2's trained net continued with its top n_top reused layers unfrozen, every
+    trainable parameter at lower_lr vs at same_lr (the rate step 2's head trained at), the exercise's other
+    settings (Adam, batch 32, patience 10, at most 300 epochs)."""
+
+    exercise: Exercise
+    n_top: int
+    lower_lr: float
+    same_lr: float
+
+
+@dataclass(frozen=True)
+class FreezeFirst:
+    """freeze-first-then-unfreeze: the 0-4 source net's five layers under a fresh head, a fixed budget of
+    freeze_epochs + unfreeze_epochs (Adam, batch 32, no early stopping): frozen first (head at first_lr on cached
+    features), then every layer at then_lr; against every layer trainable from the start, on the same rate schedule
+    and at then_lr throughout."""
+
+    exercise: Exercise
+    freeze_epochs: int
+    unfreeze_epochs: int
+    first_lr: float
+    then_lr: float
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class WeakTransfer:
+    """transfer-weak-small-dense-nets: the exercise's runs, the chapter's full recipe (freeze-first-then-unfreeze's
+    frozen-first arm, its runs shared) and the non-superiority margin (test accuracy)."""
+
+    exercise: Exercise
+    recipe: FreezeFirst
+    margin: float
+
+
+@dataclass(frozen=True)
+class FragileGain:
+    """transfer-gain-fragile: the chapter's recipe's gain over scratch on the exercise's partition (its seeds) and on
+    other partitions of the ten digits (source -> target, partition_seeds seeds each), and the margin."""
+
+    exercise: Exercise
+    recipe: FreezeFirst
+    partitions: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    partition_seeds: QuickFull[int]
+    margin: float
+
+
 FEW_LABELS = FewLabels("mnist5k", QuickFull(PretrainingConfig.for_profile("quick"),
                                             PretrainingConfig.for_profile("full")), stand_in="digits", stand_in_seeds=8)
 EXERCISE = Exercise("mnist5k", QuickFull(ExerciseConfig.for_profile("quick"), ExerciseConfig.for_profile("full")),
                     stand_in="digits", stand_in_seeds=8)
+UNFREEZE_RATE = UnfreezeRate(EXERCISE, n_top=2, lower_lr=1e-3, same_lr=1e-2)
+FREEZE_FIRST = FreezeFirst(EXERCISE, freeze_epochs=4, unfreeze_epochs=16, first_lr=1e-2, then_lr=1e-3, batch_size=32)
+WEAK = WeakTransfer(EXERCISE, recipe=FREEZE_FIRST, margin=0.01)
+FRAGILE = FragileGain(EXERCISE, recipe=FREEZE_FIRST, partitions=(((5, 6, 7, 8, 9), (0, 1, 2, 3, 4)),
+                                                                 ((0, 2, 4, 6, 8), (1, 3, 5, 7, 9)),
+                                                                 ((1, 3, 5, 7, 9), (0, 2, 4, 6, 8))),
+                      partition_seeds=QuickFull(3, 8), margin=0.01)
 N_TEST = 500  # MNIST-5k's 5-9 test part: 20% of its 2,500 images
 TEST_ACC = (f"accuracy on MNIST-5k's {N_TEST} held-out 5-9 test images (quick) after early stopping on the 5-9 "
             "validation split; the net trained on 100 images per digit")
@@ -274,5 +355,91 @@ CLAIMS = (
                                                                      "reproduced or refuted', the digits finding).",
                               why=MNIST5K_WHY + " The MNIST-5k pilot's paired differences are in the expectation.",
                               base=265)),
+    ),
+    Claim(
+        id="transfer-weak-small-dense-nets", section=SECTION, source=GERON + " (book text after the transfer example)",
+        sentence="Transfer learning does not work very well with small dense networks.",
+        kind="paired",
+        metric=f"test {TEST_ACC}: non-superiority with margin {WEAK.margin}: each reuse variant of the exercise "
+               f"(step 2: 5 frozen layers; step 4: 4 frozen; step 5: top two unfrozen) and the chapter's full recipe "
+               f"(the five layers frozen for {WEAK.recipe.freeze_epochs} epochs, head at {sci(WEAK.recipe.first_lr)}, "
+               f"then all unfrozen at {sci(WEAK.recipe.then_lr)} for {WEAK.recipe.unfreeze_epochs}, batch "
+               f"{WEAK.recipe.batch_size}) vs (the 5x100 net from scratch + {WEAK.margin}), one-sided, one gating "
+               "sub-decision per variant; confirmed = no variant beats scratch by the margin",
+        direction="less", arms=("reused layers (steps 2, 4, 5, full recipe)", f"from scratch + {WEAK.margin}"),
+        delta=WEAK.margin,
+        design="paired", seeds={"quick": 12, "full": 12}, knobs=WEAK,
+        expect=Expect(
+            verdicts=("not reproduced", "refuted"),
+            why="the chapter's full recipe (freeze 4 epochs, then fine-tune every reused layer) is about 1-2 points "
+                "above the net from scratch on MNIST-5k with 100 images per digit, although every frozen variant of "
+                "the exercise is 8-13 points below it: pilots (12 paired seeds) recipe - scratch +2.0 points (12 of "
+                "12, base 100: refuted) and +0.9 (9 of 12, base 101: not reproduced); steps 2, 4, 5 - scratch "
+                "-12.4/-9.7/-8.0 and -12.9/-11.4/-9.3 points.",
+            declared="2026-12-07 (issue 21, coverage part B; pilot bases 100-101, before the evidence run)"),
+    ),
+    Claim(
+        id="lower-lr-when-unfreezing", section=SECTION, source=GERON + " (book text: fine-tuning reused layers)",
+        sentence="It is also useful to reduce the learning rate when you unfreeze reused layers.",
+        kind="paired",
+        metric=f"test {TEST_ACC}: step 2's trained net continued with its top {UNFREEZE_RATE.n_top} reused layers "
+               f"unfrozen, every trainable parameter at lr {sci(UNFREEZE_RATE.lower_lr)} vs at "
+               f"{sci(UNFREEZE_RATE.same_lr)} (the rate step 2's head trained at), Adam, early stopping as in the "
+               "exercise; sensitivity: the exercise's step 5 (only the unfrozen layers lowered, head kept at "
+               f"{sci(UNFREEZE_RATE.same_lr)}) vs the same rate",
+        direction="greater", arms=(f"unfrozen at {sci(UNFREEZE_RATE.lower_lr)}", f"unfrozen at "
+                                                                                 f"{sci(UNFREEZE_RATE.same_lr)}"),
+        delta=0.01, design="paired", seeds={"quick": 12, "full": 12}, knobs=UNFREEZE_RATE,
+        expect=Expect(
+            verdicts=("not reproduced", "refuted"),
+            why="with Adam and early stopping on the validation split, the 10x lower rate after unfreezing does not "
+                "help this 5x100 net: pilots (12 paired seeds) +0.3 points (90% CI [-0.7, +1.3], base 100) and -1.25 "
+                "(CI [-2.3, -0.2], base 101); the exercise's step 5 (only the unfrozen layers lowered) -1.2 and -2.0 "
+                "points against every parameter at 1e-2.",
+            declared="2026-12-07 (issue 21, coverage part B; pilot bases 100-101, before the evidence run)"),
+    ),
+    Claim(
+        id="freeze-first-then-unfreeze", section=SECTION, source=GERON + " (book text: freezing the reused layers "
+                                                                         "during the first few epochs)",
+        sentence="Freeze the reused layers during the first few epochs, giving the new layer some time to learn "
+                 "reasonable weights, then unfreeze them.",
+        kind="paired",
+        metric=f"test {TEST_ACC.replace(' after early stopping on the 5-9 validation split', '')} after a fixed "
+               f"{FREEZE_FIRST.freeze_epochs} + {FREEZE_FIRST.unfreeze_epochs} epochs (Adam, batch "
+               f"{FREEZE_FIRST.batch_size}): the 0-4 net's five layers under a fresh head, frozen for "
+               f"{FREEZE_FIRST.freeze_epochs} epochs (head at lr {sci(FREEZE_FIRST.first_lr)}) then all layers at "
+               f"{sci(FREEZE_FIRST.then_lr)}, vs every layer trainable from the start (a) on the same rate schedule "
+               f"and (b) at {sci(FREEZE_FIRST.then_lr)} throughout; both gating",
+        direction="greater", arms=("frozen first", "unfrozen from the start"), delta=0.01, design="paired",
+        seeds={"quick": 12, "full": 12}, knobs=FREEZE_FIRST,
+        expect=Expect(
+            verdicts=("not reproduced", "refuted"),
+            why="freezing first makes no measurable difference for this 5x100 ELU net under Adam: pilots (12 paired "
+                "seeds) frozen first - unfrozen on the same rates +0.1 / -0.5 points, - unfrozen at 1e-3 throughout "
+                "+0.3 / -0.3 points (bases 100 / 101), every 90% CI within [-1.1, +0.8]: not reproduced on both.",
+            declared="2026-12-07 (issue 21, coverage part B; pilot bases 100-101, before the evidence run)"),
+    ),
+    Claim(
+        id="transfer-gain-fragile", section=SECTION, source=GERON + " (book text after the transfer example)",
+        sentence="If you try to change the classes or the random seed, you will see that the improvement generally "
+                 "drops, or even vanishes or reverses.",
+        kind="directional",
+        metric=f"the transfer gain (test accuracy of the chapter's full recipe, the five reused layers frozen for "
+               f"{FRAGILE.recipe.freeze_epochs} epochs then all fine-tuned, minus the 5x100 net from scratch; MNIST-5k, "
+               f"100 training images per target digit) on the other partitions of the digits (5-9 -> 0-4, evens -> "
+               f"odds, odds -> evens: {FRAGILE.partitions}; {FRAGILE.partition_seeds.quick} seeds each quick, "
+               f"{FRAGILE.partition_seeds.full} full, pooled) below the gain on the exercise's 0-4 -> 5-9 (the "
+               f"claim's seeds), margin {FRAGILE.margin}; per partition and per seed gains noted (how often it "
+               "vanishes or reverses)",
+        direction="less", arms=("gain on other partitions", "gain on 0-4 -> 5-9"), delta=FRAGILE.margin,
+        seeds={"quick": 12, "full": 12}, knobs=FRAGILE,
+        expect=Expect(
+            verdicts=("not reproduced", "refuted"),
+            why="at this scale the recipe's gain over scratch is small (about +1 to +2 points) and about the same on "
+                "every partition: pilots (12 reference seeds, 3 per other partition) gain medians 0-4 -> 5-9 +1.9 / "
+                "+0.9 points, 5-9 -> 0-4 +2.4 / +0.8, evens -> odds +1.0 / +1.0, odds -> evens +0.8 / +0.8 (bases "
+                "100 / 101); pooled difference -0.8 (90% CI [-1.6, +0.2]) and -0.2 ([-1.0, +0.4]). It vanishes on "
+                "0-3 of 12 reference seeds and 1-2 of 9 others: the seed, not the classes, moves it.",
+            declared="2026-12-07 (issue 21, coverage part B; pilot bases 100-101, before the evidence run)"),
     ),
 )

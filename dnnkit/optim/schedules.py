@@ -23,6 +23,12 @@ naming the value and what is allowed.
   ramp; torch reaches the final rate at the last step (one_cycle reaches it at `total`, one step after the last
   one, so its last used rate is about start/tail_length); and torch raises if stepped more than total_steps times. Torch's defaults differ more: cosine annealing, peak at 30%, two phases,
   final rate initial/1e4, and momentum (or Adam's beta1) cycled between 0.85 and 0.95 — not the chapter's.
+
+`rates_used(schedule, steps, lr=...)` replays a schedule without training: the rate each of `steps` optimizer steps
+uses (performance scheduling reads one validation loss per step from `metrics`). ReduceLROnPlateau counts like
+torch, not Keras: with patience p it cuts at the (p+1)-th evaluation in a row without improvement (torch's "ignore
+the first p"; Keras's ReduceLROnPlateau cuts at the p-th), and an improvement is a loss below best x (1 - 1e-4)
+(torch's default relative threshold).
 """
 
 from __future__ import annotations
@@ -176,6 +182,31 @@ def torch_one_cycle(max_lr: float, epochs: int, *, per_step: bool = True, div_fa
                                        final_div_factor=final_div_factor, cycle_momentum=False)
 
     return factory
+
+
+def rates_used(schedule: Schedule | Callable[[torch.optim.Optimizer, int], object], steps: int, *, lr: float,
+               steps_per_epoch: int = 1, metrics: Sequence[float] | None = None,
+               torch_scheduler: Callable[[torch.optim.Optimizer], object] | None = None) -> list[float]:
+    """The learning rate each of `steps` optimizer steps uses under `schedule` (a factory of this module), replayed
+    on a one-parameter SGD optimizer with rate `lr` (η0), stepping the scheduler after each optimizer step as fit
+    does. `metrics` (one value per step) feeds a ReduceLROnPlateau; `torch_scheduler(optimizer)` replays a torch
+    scheduler built directly instead of `schedule` (pass schedule=None). Rates are Python floats (float64)."""
+    _count("steps", steps, 1, "an integer >= 1")
+    _positive("lr", lr)
+    if metrics is not None and len(metrics) < steps:
+        raise ValueError(f"rates_used: {len(metrics)} metrics for {steps} steps; allowed: one metric per step")
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=lr)
+    scheduler = torch_scheduler(optimizer) if torch_scheduler is not None else schedule(optimizer, steps_per_epoch)
+    plateau = isinstance(scheduler, lr_scheduler.ReduceLROnPlateau)
+    if plateau and metrics is None:
+        raise ValueError("rates_used: a performance (ReduceLROnPlateau) schedule needs metrics, one per step")
+    out = []
+    for t in range(steps):
+        out.append(float(optimizer.param_groups[0]["lr"]))
+        optimizer.step()  # no gradient: nothing moves; keeps torch's "step the optimizer first" order
+        scheduler.step(metrics[t]) if plateau else scheduler.step()
+    return out
 
 
 SCHEDULES: dict[str, Callable[..., Schedule]] = {

@@ -264,6 +264,41 @@ def fit_transfer(model: MLP, split: Split, fit_config: FitConfig, seeds: RunSeed
     return TransferRun(replace(result, model=model), fit_config, len(model.hidden) - len(top.blocks), cache_time)
 
 
+def continue_unfrozen(model: MLP, split: Split, fit_config: FitConfig, seeds: RunSeeds | None = None, *,
+                      n_top: int = 2, slow_lr: float | None = None) -> TransferRun:
+    """Continue training a copy of a trained transfer net with its top ``n_top`` hidden layers unfrozen (the lower
+    ones stay frozen and cached): at ``slow_lr`` for the unfrozen layers and fit_config.lr for the head (parameter
+    groups), or every trainable parameter at fit_config.lr when slow_lr is None. The model passed is not changed."""
+    model = copy.deepcopy(_check_mlp(model, "model"))
+    depth = len(model.hidden)
+    if isinstance(n_top, bool) or not isinstance(n_top, int) or not 1 <= n_top < depth:
+        raise ValueError(f"n_top={n_top!r} top layers cannot be unfrozen with the rest cached; allowed: 1..{depth - 1}")
+    unfreeze(model, list(range(depth - n_top, depth)))
+    groups = None if slow_lr is None else param_groups(model, fit_config.lr, slow=list(model.hidden[-n_top:]),
+                                                       slow_lr=slow_lr)
+    return fit_transfer(model, split, fit_config, seeds, cache=True, groups=groups)
+
+
+def fine_tune_phases(source: MLP, split: Split, seeds: RunSeeds, phases: Sequence[tuple[int, float, bool]], *,
+                     k: int | None = None, batch_size: int = 32) -> tuple[MLP, list[TransferRun]]:
+    """Reuse the source's first ``k`` hidden layers (all by default) under a fresh head (drawn from the seeds' init
+    stream on the CPU, as the exercise's arms are), then train phase after phase: (epochs, lr, frozen), Adam, a fixed
+    number of epochs (no early stopping). A frozen phase trains the head on the reused layers' cached outputs; an
+    unfrozen phase trains every layer. Each phase starts a fresh optimizer (Keras's compile after unfreezing)."""
+    _check_mlp(source)
+    if not phases:
+        raise ValueError("fine_tune_phases: no phases; allowed: one or more (epochs, lr, frozen)")
+    model = reuse_layers(source, len(source.hidden) if k is None else k, split.n_classes,
+                         generator=seeds.generator("init", device="cpu"))
+    runs = []
+    for epochs, lr, frozen in phases:
+        set_trainable(model, None, not frozen)
+        runs.append(fit_transfer(model, split, FitConfig(epochs=epochs, batch_size=batch_size, lr=lr), seeds,
+                                 cache=frozen))
+    model.eval()
+    return model, runs
+
+
 @torch.no_grad()
 def predict(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
     """Class predictions in eval mode."""
@@ -350,6 +385,27 @@ N_PER_DIGIT = 100
 DATASETS = ("digits", "mnist5k")
 
 
+def _partition(source: Sequence[int], target: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The two label sets, checked: digits 0-9, at least two each, no digit in both."""
+    out = []
+    for name, labels in (("source_labels", source), ("target_labels", target)):
+        labels = tuple(sorted({int(c) for c in labels}))
+        if len(labels) < 2 or labels[0] < 0 or labels[-1] > 9:
+            raise ValueError(f"{name}={list(labels)!r}; allowed: two or more digits in 0..9")
+        out.append(labels)
+    if set(out[0]) & set(out[1]):
+        raise ValueError(f"source_labels {list(out[0])} and target_labels {list(out[1])} share digits "
+                         f"{sorted(set(out[0]) & set(out[1]))}; allowed: disjoint sets")
+    return out[0], out[1]
+
+
+def _labels_text(labels: tuple[int, ...]) -> str:
+    """'0-4' for a run of digits (the exercise's names), else '0,2,4,6,8'."""
+    if labels == tuple(range(labels[0], labels[-1] + 1)):
+        return f"{labels[0]}-{labels[-1]}"
+    return ",".join(map(str, labels))
+
+
 @dataclass
 class ExerciseData:
     """Source task (0-4) and target task (5-9 relabeled 0-4): train / val (early stopping) / test (the reported
@@ -373,30 +429,34 @@ def check_dataset(dataset: str, data_dir: str | Path | None = None) -> None:
 
 def exercise_data(seed: int, *, n_per_digit: int = N_PER_DIGIT, data_dir: str | Path | None = None,
                   generator: torch.Generator | None = None, device: str | torch.device = "cpu",
-                  dataset: str = "digits") -> ExerciseData:
+                  dataset: str = "digits", source_labels: Sequence[int] = SOURCE_LABELS,
+                  target_labels: Sequence[int] = TARGET_LABELS) -> ExerciseData:
     """Source 0-4 and target 5-9 with ``n_per_digit`` training images per digit (drawn with ``generator``) from
     ``dataset`` (digits or MNIST-5k, offline) or full MNIST from ``data_dir``. Test set: the 5-9 training images
-    not drawn (digits: too few images for a separate test part), MNIST-5k's 5-9 test part, or MNIST's test files."""
+    not drawn (digits: too few images for a separate test part), MNIST-5k's 5-9 test part, or MNIST's test files.
+    ``source_labels`` / ``target_labels`` choose another partition of the digits (each relabeled 0..k-1 in sorted
+    order; they must not share a digit); the test set is then the target digits' part as above."""
     check_dataset(dataset, data_dir)
+    src_labels, tgt_labels = _partition(source_labels, target_labels)
     split_seed = int(seed) % (2 ** 32)
     held_out_test = None
     if data_dir is None:
         load = load_digits if dataset == "digits" else load_mnist5k
-        src = load(labels=SOURCE_LABELS, standardize=False, seed=split_seed)
-        tgt = load(labels=TARGET_LABELS, standardize=False, seed=split_seed)
+        src = load(labels=src_labels, standardize=False, seed=split_seed)
+        tgt = load(labels=tgt_labels, standardize=False, seed=split_seed)
         X_tgt, y_tgt, X_tgt_val, y_tgt_val = tgt.X_train, tgt.y_train, tgt.X_val, tgt.y_val
         X_src, y_src, X_src_val, y_src_val = src.X_train, src.y_train, src.X_val, src.y_val
-        name, test_text = dataset, "the 5-9 training images not drawn"
+        name, test_text = dataset, f"the {_labels_text(tgt_labels)} training images not drawn"
         if tgt.X_test is not None:
-            held_out_test, test_text = (tgt.X_test, tgt.y_test), "MNIST-5k's 5-9 test part"
+            held_out_test, test_text = (tgt.X_test, tgt.y_test), f"MNIST-5k's {_labels_text(tgt_labels)} test part"
     else:
         full = mnist_split(data_dir, standardize=False, seed=split_seed)
-        X_src, y_src = subset_labels(full.X_train, full.y_train, SOURCE_LABELS)
-        X_src_val, y_src_val = subset_labels(full.X_val, full.y_val, SOURCE_LABELS)
-        X_tgt, y_tgt = subset_labels(full.X_train, full.y_train, TARGET_LABELS)
-        X_tgt_val, y_tgt_val = subset_labels(full.X_val, full.y_val, TARGET_LABELS)
-        held_out_test = subset_labels(full.X_test, full.y_test, TARGET_LABELS)
-        name, test_text = "mnist", "the 5-9 test files"
+        X_src, y_src = subset_labels(full.X_train, full.y_train, src_labels)
+        X_src_val, y_src_val = subset_labels(full.X_val, full.y_val, src_labels)
+        X_tgt, y_tgt = subset_labels(full.X_train, full.y_train, tgt_labels)
+        X_tgt_val, y_tgt_val = subset_labels(full.X_val, full.y_val, tgt_labels)
+        held_out_test = subset_labels(full.X_test, full.y_test, tgt_labels)
+        name, test_text = "mnist", f"the {_labels_text(tgt_labels)} test files"
     # Indices into y_tgt, applied to X_tgt (the seed material's sampler indexed the filtered labels instead).
     idx = n_per_class(y_tgt, n_per_digit, generator=generator or torch.Generator().manual_seed(split_seed))
     rest = torch.ones(len(y_tgt), dtype=torch.bool)
@@ -404,10 +464,12 @@ def exercise_data(seed: int, *, n_per_digit: int = N_PER_DIGIT, data_dir: str | 
     X_test, y_test = (X_tgt[rest], y_tgt[rest]) if held_out_test is None else held_out_test
     X_src, others, _, _ = standardize(X_src, X_src_val, X_tgt, X_tgt_val, X_test)
     X_src_val, X_tgt, X_tgt_val, X_test = others
-    source = Split(X_src, y_src, X_src_val, y_src_val, None, None, 5, f"{name}0-4", f"{name} 0-4")
-    target = Split(X_tgt[idx], y_tgt[idx], X_tgt_val, y_tgt_val, X_test, y_test, 5, f"{name}5-9",
-                   f"{name} 5-9 relabeled 0-4, {n_per_digit} per digit")
-    note = (f"{name}: source 0-4 {len(y_src)} train / {len(y_src_val)} val; target 5-9 {len(idx)} train "
+    src_text, tgt_text = _labels_text(src_labels), _labels_text(tgt_labels)
+    source = Split(X_src, y_src, X_src_val, y_src_val, None, None, len(src_labels), f"{name}{src_text}",
+                   f"{name} {src_text}")
+    target = Split(X_tgt[idx], y_tgt[idx], X_tgt_val, y_tgt_val, X_test, y_test, len(tgt_labels),
+                   f"{name}{tgt_text}", f"{name} {tgt_text} relabeled 0-{len(tgt_labels) - 1}, {n_per_digit} per digit")
+    note = (f"{name}: source {src_text} {len(y_src)} train / {len(y_src_val)} val; target {tgt_text} {len(idx)} train "
             f"({n_per_digit} per digit, of {len(y_tgt)}) / {len(y_tgt_val)} val (early stopping) / {len(y_test)} test "
             f"({test_text}); inputs standardized with the source training split's statistics")
     return ExerciseData(source.to(device), target.to(device), note)
@@ -519,10 +581,8 @@ def exercise_runs(seeds: RunSeeds, *, profile: str = "quick", data_dir: str | Pa
     steps = {s: steps[s] for s in ("step2_frozen5", "step3_cached")}
     steps["step4_frozen4"] = fit_transfer(reused(4), target, config.target_fit, seeds, cache=True)
     # Step 5 continues from step 2's trained net: its top two reused layers learn at a lower rate than the head.
-    model = copy.deepcopy(steps["step2_frozen5"].result.model)
-    unfreeze(model, [-2, -1])
-    groups = param_groups(model, config.unfreeze_fit.lr, slow=list(model.hidden[-2:]), slow_lr=config.slow_lr)
-    steps["step5_unfreeze2"] = fit_transfer(model, target, config.unfreeze_fit, seeds, cache=True, groups=groups)
+    steps["step5_unfreeze2"] = continue_unfrozen(steps["step2_frozen5"].result.model, target, config.unfreeze_fit,
+                                                 seeds, n_top=2, slow_lr=config.slow_lr)
     scratch = build_mlp(source_config(target.n_features), generator=seeds.generator("init"), device=device)
     steps["scratch"] = fit_transfer(scratch, target, replace(config.target_fit, lr=config.scratch_lr), seeds)
 
@@ -532,6 +592,50 @@ def exercise_runs(seeds: RunSeeds, *, profile: str = "quick", data_dir: str | Pa
     identical = bool(torch.equal(logits[0].argmax(1), logits[1].argmax(1)))
     diff = float((logits[0] - logits[1]).abs().max())
     return ExerciseRuns(seeds, data, result, reload_identical, steps, test_acc, identical, diff)
+
+
+@dataclass
+class PartitionGain:
+    """The transfer gain on one class partition for one seed: the chapter's recipe (reuse every hidden layer of a
+    source net trained on the source digits, fine-tuned through ``phases``) against the same net from scratch."""
+
+    seeds: RunSeeds
+    source_labels: tuple[int, ...]
+    target_labels: tuple[int, ...]
+    recipe_test_acc: float
+    scratch_test_acc: float
+    source_val_acc: float
+    results: dict[str, FitResult]  # "recipe" (its last phase) and "scratch": the runs, for the evidence tables
+
+    @property
+    def gain(self) -> float:
+        return self.recipe_test_acc - self.scratch_test_acc
+
+
+def partition_gain(seeds: RunSeeds, source_labels: Sequence[int], target_labels: Sequence[int], *,
+                   phases: Sequence[tuple[int, float, bool]], batch_size: int = 32,
+                   config: ExerciseConfig | None = None, dataset: str = "digits", data_dir: str | Path | None = None,
+                   device: str | torch.device = "cpu") -> PartitionGain:
+    """Step 1 of the exercise on ``source_labels``, then the target task on ``target_labels`` twice: the source's
+    layers fine-tuned through ``phases`` (fine_tune_phases) and the same net from scratch (the exercise's scratch
+    arm: its rate, early stopping); test accuracies on the target digits' test part."""
+    config = config or ExerciseConfig.for_profile("quick")
+    labels = _partition(source_labels, target_labels)
+    if [len(part) for part in labels] != [len(SOURCE_LABELS), len(TARGET_LABELS)]:
+        raise ValueError(f"source_labels {list(labels[0])} and target_labels {list(labels[1])}: allowed: "
+                         f"{len(SOURCE_LABELS)} digits each (the exercise's net has a {len(SOURCE_LABELS)}-way head)")
+    data = exercise_data(seeds.data, n_per_digit=config.n_per_digit, generator=seeds.generator("data"),
+                         data_dir=data_dir, device=device, dataset=dataset, source_labels=source_labels,
+                         target_labels=target_labels)
+    with tempfile.TemporaryDirectory(prefix="dnnkit-partition-") as tmp:
+        result, source, _ = train_source(data, seeds, config, Path(tmp), device)
+    target = data.target
+    tuned, phase_runs = fine_tune_phases(source, target, seeds, phases, batch_size=batch_size)
+    scratch = build_mlp(source_config(target.n_features), generator=seeds.generator("init"), device=device)
+    scratch_run = fit_transfer(scratch, target, replace(config.target_fit, lr=config.scratch_lr), seeds)
+    return PartitionGain(seeds, *labels,
+                         accuracy(tuned, target.X_test, target.y_test), accuracy(scratch, target.X_test, target.y_test),
+                         result.metric("val_acc"), {"recipe": phase_runs[-1].result, "scratch": scratch_run.result})
 
 
 def run_exercise(seeds: RunSeeds, *, profile: str = "quick", data_dir: str | Path | None = None,

@@ -231,3 +231,36 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module | None = None,
     state = read_checkpoint(path, map_location)
     restore_checkpoint(path, state, model, optimizer, scheduler)
     return state
+
+
+def restart_schedule(path: str | Path, out: str | Path) -> Path:
+    """Write to `out` a copy of checkpoint `path` whose learning-rate schedule starts over: what a resume without the
+    schedule's step count does (a Keras schedule of the epoch, resumed without fit's initial_epoch). The schedule's
+    step count goes back to 0 and every optimizer group's rate back to the schedule's base rate (η0: the rate at
+    step 0 of exponential, power and any schedule whose factor at step 0 is 1). Model, optimizer moments and the
+    run's epoch are kept, so fit(resume_from=out) continues the same epochs with the rate back at η0.
+
+    Only step-counting schedules (LambdaLR, ExponentialLR, ...) have a count to lose: a checkpoint without a
+    schedule, or with ReduceLROnPlateau (driven by the losses, not a count), is a ValueError naming it."""
+    import io
+
+    state = read_checkpoint(path)
+    name = repr(str(path))
+    if "scheduler" not in state or "optimizer" not in state:
+        raise ValueError(f"checkpoint {name} holds no schedule state to restart; allowed: a checkpoint of a run with "
+                         "a step-counting schedule (fit with FitConfig.schedule)")
+    scheduler = dict(state["scheduler"])
+    if "last_epoch" not in scheduler or "base_lrs" not in scheduler:
+        raise ValueError(f"checkpoint {name} holds a {state.get('scheduler_class', '?')} schedule, which counts no "
+                         "steps; allowed: a step-counting schedule (LambdaLR, ExponentialLR, ...)")
+    base = [float(lr) for lr in scheduler["base_lrs"]]
+    scheduler.update(last_epoch=0, _step_count=1, _last_lr=list(base))
+    optimizer = dict(state["optimizer"])
+    groups = optimizer["param_groups"]
+    if len(groups) != len(base):
+        raise ValueError(f"checkpoint {name}: {len(groups)} optimizer groups for {len(base)} schedule base rates")
+    optimizer["param_groups"] = [{**group, "lr": lr} for group, lr in zip(groups, base, strict=True)]
+    buffer = io.BytesIO()
+    torch.save({**state, "scheduler": scheduler, "optimizer": optimizer}, buffer)
+    atomic_write_bytes(out, buffer.getvalue())
+    return Path(out)
