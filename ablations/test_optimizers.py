@@ -21,6 +21,13 @@ from dnnkit.catalog.optimizers import BowlDesign, DefaultVsBest, IllConditioned,
 from dnnkit.data import Split, first_examples
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.optim.momentum_velocity import closed_form_steps, momentum_steps, terminal_velocity
+from dnnkit.optim.overparameterized import (
+    fit_least_squares,
+    lowest_loss_rate,
+    new_points,
+    sign_accuracy,
+    wilson_problem,
+)
 from dnnkit.optim.quadratic import Bowl, best_rate, run_optimizer, sign_changes, steps_to_tolerance
 from dnnkit.train.experiment import ArmRuns, replace_fit
 from dnnkit.train.own_rates import OwnRates, best_arm, own_fit_rates, select_fit
@@ -466,3 +473,30 @@ def test_adaptive_less_lr_tuning(claim, digits):
     for opt in ("adam", "adagrad"):
         claim.decide(width[opt], width["sgd"], arms=(opt, "sgd"),
                      label=f"rates within {k.within:g} of the seed's best: {opt} above SGD")
+
+
+@pytest.mark.claim("adaptive-generalize-worse")
+def test_adaptive_generalize_worse(claim, mnist1d):
+    """Adaptive optimization methods (including RMSProp, Adam and Nadam optimization) can lead to solutions that
+    generalize poorly on some datasets."""
+    k = claim.knobs
+
+    def problems(seeds):  # one data set per seed, from its data stream; seeds stack into one batched run
+        drawn = [(wilson_problem(k.n_train, k.p, g), new_points(k.n_test, k.p, g))
+                 for g in (s.generator("data") for s in seeds)]
+        return [torch.stack(parts) for parts in zip(*(train + test for train, test in drawn))]
+
+    X, y, _, _ = problems(claim.pilot_seeds(k.pilot_seeds))
+    lr = {opt: lowest_loss_rate(X, y, opt, grid, k.steps) for opt, grid in k.grids.items()}
+    X, y, X_new, y_new = problems(claim.seeds())
+    test_acc = {opt: sign_accuracy(X_new, fit_least_squares(X, y, opt, r, k.steps)[0], y_new).tolist()
+                for opt, r in lr.items()}
+    claim.note(constructed_lr=lr,
+               constructed_test_acc={opt: [round(a, 3) for a in accs] for opt, accs in test_acc.items()})
+    for adaptive in ("adam", "adagrad", "rmsprop"):
+        claim.decide(test_acc["momentum"], test_acc[adaptive], arms=("momentum", adaptive),
+                     label=f"test accuracy on new points: momentum vs {adaptive}")
+    _, runs = tuned_optimizers(claim, mnist1d, k.natural)
+    claim.decide(runs["momentum"].values("val_acc"), runs["adam"].values("val_acc"), delta=k.natural.acc_delta,
+                 arms=("momentum", "adam"), label="MNIST-1D final validation accuracy: momentum vs adam",
+                 sensitivity="a natural data set: whether the constructed one's answer carries over")

@@ -15,6 +15,13 @@ from dnnkit import data
 from dnnkit.nn.models import MLPConfig
 from dnnkit.nn.softmax_ce import autograd_logit_gradient, closed_form_logit_gradient, gradient_tolerance
 from dnnkit.optim.momentum_velocity import closed_form_steps, momentum_steps, terminal_velocity
+from dnnkit.optim.overparameterized import (
+    fit_least_squares,
+    lowest_loss_rate,
+    new_points,
+    sign_accuracy,
+    wilson_problem,
+)
 from dnnkit.seeds import run_seeds
 from dnnkit.train.batch_sweep import (
     SweepConfig,
@@ -191,3 +198,43 @@ def test_step_function_trains_one_model() -> None:
         step = step_function(X, y, 2, SweepConfig(bs, 0.1, 1), torch.Generator().manual_seed(1))
         for _ in range(5):
             step()  # cycles through its permutation without error, past the end of an epoch too
+
+
+# --------------------------------------------------------------- Wilson et al.'s over-parameterized problem
+
+def test_wilson_problem_is_the_papers_construction():
+    X, y = wilson_problem(6, 0.6, torch.Generator().manual_seed(0))
+    assert X.shape == (6, 3 + 5 * 6) and X.dtype == torch.float64
+    assert torch.equal(X[:, 0], y) and (X[:, 1:3] == 1).all()
+    own = X[:, 3:].reshape(6, 6, 5)  # example i's block is block i
+    for i in range(6):
+        assert own[i, i].sum() == (1 if y[i] > 0 else 5) and own[i].sum() == own[i, i].sum()
+    X_new, y_new = new_points(4, 0.6, torch.Generator().manual_seed(1))
+    assert X_new.shape == (4, 3) and torch.equal(X_new[:, 0], y_new)
+    with pytest.raises(ValueError, match=r"p=0.4: the share of \+1 labels must be in \(0.5, 1\)"):
+        wilson_problem(6, 0.4, torch.Generator())
+    with pytest.raises(ValueError, match="n=0"):
+        wilson_problem(0, 0.6, torch.Generator())
+
+
+def test_a_stacked_run_is_each_problems_own_run_and_adaptive_methods_call_every_point_positive():
+    gens = [torch.Generator().manual_seed(s) for s in range(3)]
+    probs = [wilson_problem(20, 0.6, g) for g in gens]
+    X, y = torch.stack([p[0] for p in probs]), torch.stack([p[1] for p in probs])
+    for opt, lr in (("momentum", 0.1), ("adam", 0.01)):
+        w, loss = fit_least_squares(X, y, opt, lr, 300)
+        for i, (Xi, yi) in enumerate(probs):
+            wi, li = fit_least_squares(Xi, yi, opt, lr, 300)
+            # the batched and the single matrix-vector kernels round differently: equal to float64 rounding
+            torch.testing.assert_close(w[i], wi, rtol=1e-9, atol=1e-12)
+            torch.testing.assert_close(loss[i], li, rtol=1e-6, atol=1e-20)
+        assert (loss < 1e-12).all()  # both fit the training set
+    w_adam, _ = fit_least_squares(X, y, "adam", 0.01, 300)
+    # about equal weight on x_1, x_2 and x_3: the paper's solution for adaptive methods
+    assert (w_adam[:, :3] - 0.25).abs().max() < 5e-3
+    X_new, y_new = new_points(500, 0.6, torch.Generator().manual_seed(9))
+    assert sign_accuracy(X_new, w_adam[0], y_new) == (y_new > 0).double().mean()
+    assert sign_accuracy(X_new, fit_least_squares(X, y, "momentum", 0.1, 300)[0][0], y_new) == 1.0
+    assert lowest_loss_rate(X, y, "adam", (1e-4, 0.01), 300) == 0.01
+    with pytest.raises(ValueError, match="non-empty rate grid"):
+        lowest_loss_rate(X, y, "adam", (), 300)

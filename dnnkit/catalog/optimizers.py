@@ -95,11 +95,20 @@ the fit's target if it has one, then the lowest median final validation loss). P
   each seed's best: Adam 1-3 (median 2), AdaGrad 1-3 (median 2), SGD 1-2 (median 1-1.5); Adam above SGD p 0.16
   (absent, base 100, batch 64) and 0.035 (confirmed, base 101); AdaGrad above SGD p 0.09 on both (absent). The
   adaptive optimizers' plateaus are one x3 step wider at most at this budget. Declared not refuted.
-- adaptive-generalize-worse was piloted and left out (not declared): MNIST-1D (1000 examples), momentum vs Adam each at
-  its own rate, 30 then 20 epochs. Validation accuracy flipped between bases (base 100: momentum ahead, 0.40-0.45 vs
-  0.37-0.41; base 101: Adam ahead, 0.41-0.45 vs 0.38-0.43) while Adam fit the training set better on both; its
-  generalization gap (training minus validation accuracy) was larger (0.36-0.41 vs 0.26-0.31, base 101), but a
-  better fit alone widens the gap. An honest test needs the over-parameterized construction of Wilson et al.
+- adaptive-generalize-worse ("can lead to solutions that generalize poorly on some datasets": a claim that such data
+  sets exist) is decided on the data set Wilson et al. (2017, sec. 3.3) built for it: 50 training examples, 253
+  features, labels +1 with probability 0.6; 500 full-batch steps of the squared loss from zero weights, float64; test
+  accuracy on 1,000 new points. Momentum (0.9) against Adam, AdaGrad and RMSProp, each at the rate of its grid with
+  the lowest pilot training loss (2 pilot seeds). Pilot (lead, seeds 0-11 of a script, before the declaration): every
+  optimizer fits the training set exactly (loss < 1e-23 at its best rate); momentum classifies every new point
+  correctly (weights 0.90-0.94 on x_1), the three adaptive ones end with equal weights 0.25 on x_1..x_3 and call every
+  point +1 (test accuracy 0.59-0.63, the share of +1 labels), at every rate of their grids. The natural-data version
+  is a sensitivity, not gating: B's pilot on MNIST-1D (first 1,000 training examples), momentum vs Adam each at its
+  own rate, 30 then 20 epochs: validation accuracy flipped between bases (base 100: momentum ahead, 0.40-0.45 vs
+  0.37-0.41; base 101: Adam ahead, 0.41-0.45 vs 0.38-0.43) while Adam fit the training set better on both. The
+  declared test on pilot bases 100 and 101 (12 seeds): momentum 1.0 on every seed, each adaptive optimizer 0.58-0.65
+  (p 2.4e-4 each); the MNIST-1D sensitivity (20 epochs, chosen rates momentum 0.01, Adam 3e-3) refuted on both:
+  Adam 2.5 and 3.0 points ahead.
 """
 
 from dataclasses import dataclass
@@ -298,6 +307,22 @@ class DecayForms:
 
 
 @dataclass(frozen=True)
+class AdaptiveGeneralization:
+    """adaptive-generalize-worse: Wilson et al.'s over-parameterized least-squares problem (n training examples, a
+    share p of +1 labels, new points to test on), the step budget, each optimizer's rate grid, and the MNIST-1D
+    sensitivity (momentum against Adam, each at its own rate)."""
+
+    n_train: int
+    p: float
+    n_test: int
+    steps: int
+    grids: dict[str, tuple[float, ...]]
+    pilot_seeds: int
+    delta: float
+    natural: TunedOptimizers
+
+
+@dataclass(frozen=True)
 class RateWidth:
     """adaptive-less-lr-tuning: per seed, how many rates of the shared grid land within `within` of that seed's best
     validation accuracy, per optimizer."""
@@ -339,6 +364,15 @@ DECAY_FORMS = DecayForms(
     decays={"AdamW": ("adamw", (0.01, 0.1, 1.0, 3.0)), "Adam + L2": ("adam", (1e-4, 1e-3, 0.01, 0.1))},
     pilot_seeds=3, delta=0.005,
 )
+ADAPTIVE_GENERALIZATION = AdaptiveGeneralization(
+    n_train=50, p=0.6, n_test=1000, steps=500,
+    grids={"momentum": (0.01, 0.1, 1.0), "adam": (1e-3, 0.01, 0.1), "adagrad": (0.01, 0.1, 1.0),
+           "rmsprop": (1e-3, 0.01, 0.1)},
+    pilot_seeds=2, delta=0.05,
+    natural=TunedOptimizers(train_n=1000, net=MNIST1D_NET, fit=FitConfig(epochs=20, batch_size=64),
+                            grids={"momentum": (3e-3, 0.01, 0.03, 0.1), "adam": (3e-4, 1e-3, 3e-3, 0.01)},
+                            pilot_seeds=2, acc_delta=0.01, second_delta=0.0),
+)
 RATE_WIDTH = RateWidth(
     net=MLPConfig(n_inputs=64, n_outputs=10, depth=2, width=32, activation="elu"), fit=FitConfig(epochs=5, batch_size=128),
     grid=(1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), within=0.01, delta=1.0,
@@ -352,11 +386,12 @@ def _net(k) -> str:
             f"{k.fit.batch_size}, {k.fit.epochs} epochs")
 
 
-def _grids(k: TunedOptimizers) -> str:
+def _grids(k: TunedOptimizers | AdaptiveGeneralization) -> str:
     return "; ".join(f"{opt} {{{', '.join(map(fmt, g))}}}" for opt, g in k.grids.items())
 
 
 B, A, IC, D = BOWL_DESIGN, ADAGRAD_STALL, ILL_CONDITIONED, DECOUPLED_DECAY
+AG = ADAPTIVE_GENERALIZATION
 BOWL = f"{B.dim}-D quadratic bowl, condition number {B.kappa:g}, {B.steps}-step budget"
 SETTLED = f"steps until f stays <= {fmt(B.tol)} f(x0)"
 MLP_MOMENTUM = ("2026-11-23 (issue 4, before its evidence run): an MLP sub-comparison added, because the issue's claim "
@@ -559,5 +594,22 @@ CLAIMS = (
             "pilot bases 100 and 101, 12 seeds: rates within 1 pt of the seed's best, Adam 1-3, AdaGrad 1-3, SGD "
             "1-2; Adam above SGD p 0.16 (absent) and 0.035, AdaGrad above SGD p 0.09 on both (absent): at most one x3 "
             "step wider, which 12 seeds do not resolve", PART_B),
+    ),
+    Claim(
+        id="adaptive-generalize-worse", section=SECTION,
+        source=GERON_ADAPTIVE + "; Wilson et al. 2017, The Marginal Value of Adaptive Gradient Methods",
+        sentence="Adaptive optimization methods (including RMSProp, Adam and Nadam optimization) can lead to solutions "
+                 "that generalize poorly on some datasets.",
+        kind="paired",
+        metric=f"test accuracy on {AG.n_test} new points of Wilson et al.'s over-parameterized problem ({AG.n_train} "
+               f"training examples, +1 labels with probability {AG.p:g}, one drawn per seed), {AG.steps} full-batch "
+               f"steps of the squared loss from zero weights, each optimizer at the rate of its grid "
+               f"({_grids(AG)}) with the lowest "
+               f"training loss on {AG.pilot_seeds} pilot seeds: momentum (0.9) above Adam, AdaGrad and RMSProp (paired, "
+               f"delta {AG.delta:g}, each gating); sensitivity: MNIST-1D (first {AG.natural.train_n} training "
+               f"examples), {_net(AG.natural)}, momentum vs Adam ({_grids(AG.natural)}; {AG.natural.pilot_seeds} pilot "
+               f"seeds), final validation accuracy (delta {AG.natural.acc_delta:g})",
+        direction="greater", arms=("momentum", "adaptive"), delta=AG.delta, design="paired",
+        seeds={"quick": 12, "full": 20}, knobs=ADAPTIVE_GENERALIZATION,
     ),
 )
