@@ -7,6 +7,7 @@ The ablation suite declares them the way a user's repository declares its own: `
 from . import (
     activations,
     batch_norm,
+    dropout,
     gradient_clipping,
     guidelines,
     initialization,
@@ -19,5 +20,5 @@ from . import (
 )
 
 SECTIONS = (initialization, activations, batch_norm, gradient_clipping, transfer, optimizers, minibatch, schedules,
-            regularization, sparsity, guidelines)
+            regularization, dropout, sparsity, guidelines)
 CLAIMS = tuple(claim for section in SECTIONS for claim in section.CLAIMS)
