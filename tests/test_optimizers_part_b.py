@@ -26,6 +26,7 @@ from dnnkit.seeds import run_seeds
 from dnnkit.train.batch_sweep import (
     SweepConfig,
     detrended_std,
+    objective,
     select_rate,
     step_function,
     train_members,
@@ -191,13 +192,23 @@ def test_select_rate_and_tuned_sweep_pick_the_fastest_rate() -> None:
     assert sweep.lr == {"full": 0.5} and sweep.runs["full"].loss.shape[0] == 3
 
 
-def test_step_function_trains_one_model() -> None:
+def test_step_function_is_train_members_step_and_cycles_past_an_epoch() -> None:
     g = torch.Generator().manual_seed(0)
-    X, y = torch.randn(50, 4, generator=g), torch.randint(0, 2, (50,), generator=g)
-    for bs in (1, 16, None):
+    X = torch.randn(50, 4, generator=g)
+    y = (X[:, 0] > 0).long()  # a learnable rule, so a few epochs lower the objective at any batch size
+    seed = run_seeds(0, "step-function", 0)
+    full = SweepConfig(None, 0.1, 5, momentum=0.9)
+    step = step_function(X, y, 2, full, seed.generator("init"))
+    for _ in range(full.steps):
+        W, b = step()
+    run = train_members(X, y, 2, full, [seed])
+    assert torch.equal(W, run.weights) and torch.equal(b, run.bias)  # full batch: the same draws, the same steps
+    for bs in (1, 16):
         step = step_function(X, y, 2, SweepConfig(bs, 0.1, 1), torch.Generator().manual_seed(1))
-        for _ in range(5):
-            step()  # cycles through its permutation without error, past the end of an epoch too
+        start = objective(X, y, *(t.clone() for t in step()), 0.0)
+        for _ in range(3 * math.ceil(50 / bs)):  # three epochs: past the end of its permutation
+            W, b = step()
+        assert objective(X, y, W, b, 0.0) < start
 
 
 # --------------------------------------------------------------- Wilson et al.'s over-parameterized problem

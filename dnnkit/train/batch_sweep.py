@@ -153,8 +153,9 @@ def select_rate(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: SweepC
 
 
 def step_function(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: SweepConfig,
-                  generator: torch.Generator) -> Callable[[], None]:
-    """One training step of a single model (train_members' step with K = 1), cycling through a fixed permutation."""
+                  generator: torch.Generator) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
+    """One training step of a single model (train_members' step with K = 1), cycling through a fixed permutation;
+    each call returns the weights and bias it updated ([1, d, C], [1, C]), so a test can check the step."""
     n, d = X.shape
     bs = n if config.batch_size is None else min(config.batch_size, n)
     W = torch.randn(1, d, n_classes, generator=generator, dtype=X.dtype) * config.init_std
@@ -164,7 +165,7 @@ def step_function(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: Swee
     per_epoch = math.ceil(n / bs)
     state = {"t": 0}
 
-    def step() -> None:
+    def step() -> tuple[torch.Tensor, torch.Tensor]:
         t = state["t"] % per_epoch
         state["t"] += 1
         if bs == n:
@@ -179,6 +180,7 @@ def step_function(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: Swee
             gW, gb = vW, vb
         W.sub_(config.lr * gW)
         b.sub_(config.lr * gb)
+        return W, b
 
     return step
 
