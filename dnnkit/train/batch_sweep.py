@@ -99,6 +99,18 @@ def _gradients(Xb: torch.Tensor, yb: torch.Tensor, W: torch.Tensor, b: torch.Ten
     return gW + l2 * W, dz.sum(dim=1)
 
 
+def _update(Xb: torch.Tensor, yb: torch.Tensor, W: torch.Tensor, b: torch.Tensor, vW: torch.Tensor, vb: torch.Tensor,
+            config: SweepConfig) -> None:
+    """One (momentum) gradient step on a batch, in place: the step train_members and step_function share."""
+    gW, gb = _gradients(Xb, yb, W, b, config.l2)
+    if config.momentum:
+        vW.mul_(config.momentum).add_(gW)
+        vb.mul_(config.momentum).add_(gb)
+        gW, gb = vW, vb
+    W.sub_(config.lr * gW)
+    b.sub_(config.lr * gb)
+
+
 def train_members(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: SweepConfig,
                   seeds: Sequence[RunSeeds]) -> SweepRun:
     """Train one softmax regression per seed with `config`; the objective recorded as the class docstring says."""
@@ -122,13 +134,7 @@ def train_members(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: Swee
                 order = torch.stack([torch.randperm(n, generator=g) for g in gens])
             idx = order[:, (t % per_epoch) * bs:(t % per_epoch + 1) * bs]
             Xb, yb = X[idx], y[idx]
-        gW, gb = _gradients(Xb, yb, W, b, config.l2)
-        if config.momentum:
-            vW.mul_(config.momentum).add_(gW)
-            vb.mul_(config.momentum).add_(gb)
-            gW, gb = vW, vb
-        W -= config.lr * gW
-        b -= config.lr * gb
+        _update(Xb, yb, W, b, vW, vb, config)
         if (t + 1) % config.record_every == 0 or t + 1 == config.steps:
             records.append(t + 1)
             losses.append(objective(X, y, W, b, config.l2))
@@ -173,13 +179,7 @@ def step_function(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: Swee
         else:
             idx = order[:, t * bs:(t + 1) * bs]
             Xb, yb = X[idx], y[idx]
-        gW, gb = _gradients(Xb, yb, W, b, config.l2)
-        if config.momentum:
-            vW.mul_(config.momentum).add_(gW)
-            vb.mul_(config.momentum).add_(gb)
-            gW, gb = vW, vb
-        W.sub_(config.lr * gW)
-        b.sub_(config.lr * gb)
+        _update(Xb, yb, W, b, vW, vb, config)
         return W, b
 
     return step
