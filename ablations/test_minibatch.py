@@ -43,7 +43,9 @@ def test_sgd_batch1_noisy(claim, digits):
                                claim.seeds()) for arm, bs in (("batch 1", 1), ("full batch", None))}
     wander = {arm: detrended_std(r.window(k.window)).tolist() for arm, r in runs.items()}
     claim.note(wander={a: [f"{v:.2e}" for v in vs] for a, vs in wander.items()},
-               final_objective={a: [round(v, 4) for v in r.loss[:, -1]] for a, r in runs.items()})
+               final_objective={a: [round(v, 4) for v in r.loss[:, -1]] for a, r in runs.items()},
+               objective_curves={a: {"steps": r.steps.tolist(), "objective": r.loss[0].tolist()}
+                                 for a, r in runs.items()})
     claim.decide(wander["batch 1"], wander["full batch"],
                  label=f"wander of the training objective over the last {k.window:.0%} of the steps")
 

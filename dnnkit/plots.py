@@ -294,6 +294,47 @@ def plot_sparsity(claims: list[dict], out_dir: Path, report: PlotReport) -> None
     report.written.append(save_png(fig, out_dir / name))
 
 
+def _objective_series(claims: list[dict]) -> list[tuple[str, dict[str, tuple[list[float], list[float]]]]]:
+    """(claim id, {arm: (steps, objective)}) from notes "objective_curves" = {arm: {"steps": [...], "objective":
+    [...]}} (one seed's training objective per arm, e.g. sgd-batch1-noisy)."""
+    out = []
+    for record in claims:
+        value = (record.get("notes") or {}).get("objective_curves")
+        if not isinstance(value, dict) or not value:
+            continue
+        arms = {}
+        for arm, curve in value.items():
+            steps = _numbers(curve.get("steps")) if isinstance(curve, dict) else None
+            objective = _numbers(curve.get("objective")) if isinstance(curve, dict) else None
+            if steps is not None and objective is not None and len(steps) == len(objective):
+                arms[arm] = (steps, objective)
+        if arms:
+            out.append((record["id"], arms))
+    return out
+
+
+def plot_objective_curves(claims: list[dict], out_dir: Path, report: PlotReport) -> None:
+    """One panel per claim: the training objective per step of each arm (batch size), log scale: batch 1 wanders
+    around the minimum, the full batch slides into it."""
+    name = "minibatch_objective.png"
+    series = _objective_series(claims)
+    if not series:
+        report.skipped[name] = ("no objective curves in claim notes (e.g. sgd-batch1-noisy noting "
+                                "objective_curves={arm: {'steps': [...], 'objective': [...]}})")
+        return
+    fig, axes = new_figure(len(series), width=6.5, height=4.0)
+    for ax, (claim_id, arms) in zip(axes.flat, series):
+        for arm, (steps, objective) in arms.items():
+            ax.plot(steps, objective, linewidth=1, label=arm)
+        ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("training objective (first seed)")
+        ax.set_title(claim_id, fontsize=10)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+    report.written.append(save_png(fig, out_dir / name))
+
+
 # ------------------------------------------------------------------------------------------------------------
 # entry points
 # ------------------------------------------------------------------------------------------------------------
@@ -317,7 +358,7 @@ def write_plots(results_dir: str | Path, out_dir: str | Path | None = None) -> P
     claims = load_results(results_dir)["claims"]
     runs = _read_runs(results_dir)
     report = PlotReport()
-    for draw in (plot_dead_units, plot_activation_std, plot_sparsity):
+    for draw in (plot_dead_units, plot_activation_std, plot_sparsity, plot_objective_curves):
         draw(claims, out, report)
     plot_learning_curves(runs, out, report)
     return report

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from dnnkit import plots, report
+from dnnkit.results.storage import load_results
 
 
 def _record(claim_id: str, verdict: str, estimate: float, p: float, *, reason: str | None = None,
@@ -331,9 +332,13 @@ def _plot_results(tmp_path: Path) -> Path:
     notes_selu = {"lecun standardized seed0 mean/std every 5 layers": [[0.0, 0.95], [0.01, 1.0]],
                   "matched_variance_by_layer_seed0": {"tanh": [0.3, 0.2, 0.1]}}
     notes_prune = {"accuracy_vs_sparsity": {"sparsity": [0.0, 0.5, 0.9], "accuracy": [0.95, 0.94, 0.6]}}
+    notes_batch = {"objective_curves": {"batch 1": {"steps": [0, 10, 20], "objective": [2.3, 0.4, 0.5]},
+                                        "full batch": {"steps": [0, 10, 20], "objective": [2.3, 0.6, 0.45]},
+                                        "broken": {"steps": [0, 10], "objective": [1.0]}}}  # lengths differ: left out
     _claims_file(tmp_path, [_record("dying-relu", "confirmed", 0.3, 0.001, notes=notes_dead),
                             _record("selu-self-normalizes", "confirmed", -4.0, 0.001, notes=notes_selu),
-                            _record("pruning-small-weights", "confirmed", 0.1, 0.01, notes=notes_prune)])
+                            _record("pruning-small-weights", "confirmed", 0.1, 0.01, notes=notes_prune),
+                            _record("sgd-batch1-noisy", "confirmed", 0.01, 0.001, notes=notes_batch)])
     rng = np.random.default_rng(0)
     rows = [{"claim": "bn-faster-convergence", "arm": arm, "rep": rep, "epoch": e,
              "train_loss": 2.0 / e + rng.uniform(0, 0.1), "val_loss": 1.0, "val_acc": 0.5 + 0.05 * e}
@@ -348,7 +353,10 @@ def test_plots_written_with_matplotlib(tmp_path: Path) -> None:
     result = plots.write_plots(_plot_results(tmp_path))
     names = sorted(p.name for p in result.written)
     assert names == ["activation_std_by_layer.png", "curves_batch_norm.png", "dead_units.png",
-                     "sparsity_vs_accuracy.png"]
+                     "minibatch_objective.png", "sparsity_vs_accuracy.png"]
+    assert plots._objective_series(load_results(tmp_path)["claims"]) == [
+        ("sgd-batch1-noisy", {"batch 1": ([0, 10, 20], [2.3, 0.4, 0.5]),
+                              "full batch": ([0, 10, 20], [2.3, 0.6, 0.45])})]
     for path in result.written:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert set(result.skipped) == {"curves_optimizers.png", "curves_schedules.png", "curves_dropout.png"}
@@ -359,7 +367,7 @@ def test_plots_skip_missing_evidence(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     _claims_file(tmp_path, [_record("bias-zero-ok", "confirmed", 0.0, 0.01)])
     result = plots.write_plots(tmp_path)
-    assert result.written == [] and len(result.skipped) == 7
+    assert result.written == [] and len(result.skipped) == 8
 
 
 def test_plots_message_without_matplotlib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
