@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..seeds import RunSeeds, derive_seed, run_seeds
-from ..train.experiment import ArmRuns, train_arm
+from ..train.experiment import ArmRuns, per_arm, train_arm
 from ..train.own_rates import own_rates
 from ..train.training import FitResult, fit
 from . import stats
@@ -56,15 +56,6 @@ def decide_kind(a: Sequence, b: Sequence | None = None, *, kind: str, direction:
     opts = {"direction": direction, "delta": delta, "design": design, "min_effect": min_effect, "margin": margin,
             "seed": seed}
     return _DECIDERS[kind](a, b, opts)
-
-
-def _per_arm(value: Any, arm: str, what: str, kind: type | tuple[type, ...] = Mapping) -> Any:
-    """`value` itself, or its entry for `arm` when it is given per arm (a Mapping keyed by arm)."""
-    if not isinstance(value, kind):
-        return value
-    if arm not in value:
-        raise ValueError(f"{what} is given per arm but has no entry for arm {arm!r} (it has {', '.join(map(repr, value))})")
-    return value[arm]
 
 
 class RunContext:
@@ -125,7 +116,7 @@ class RunContext:
         seeds, splits = list(seeds or self.seeds()), self._splits(split, arms)
         out = {}
         for arm, config in arms.items():
-            out[arm] = train_arm(arm, config, splits[arm], _per_arm(fit_config, arm, "fit_config"), seeds,
+            out[arm] = train_arm(arm, config, splits[arm], per_arm(fit_config, arm, "fit_config"), seeds,
                                  workers=self.workers)
             self.record_runs(out[arm])
         return out
@@ -135,13 +126,10 @@ class RunContext:
         pitfall 2), then trained over the run's seeds; each arm's rate and pilot table are noted. `split`,
         `fit_config` and `grid` are one for all arms, or a Mapping arm -> its own."""
         splits = self._splits(split, arms)
-        fits = {}
-        for arm, config in arms.items():
-            rates = own_rates({arm: config}, splits[arm], _per_arm(fit_config, arm, "fit_config"),
-                              _per_arm(grid, arm, "grid"), self.pilot_seeds())
+        rates = own_rates(arms, splits, fit_config, grid, self.pilot_seeds())
+        for arm in arms:
             self.note(**{f"{arm} lr": rates.lr[arm], f"{arm} lr grid": rates.tables[arm]})
-            fits[arm] = rates.fits[arm]
-        return self.train(arms, splits, fits)
+        return self.train(arms, splits, rates.fits)
 
     def train_models(self, builders: Mapping[str, Callable[[RunSeeds], Any]], split, fit_config,
                      seeds: Sequence[RunSeeds] | None = None) -> dict[str, ArmRuns]:
@@ -151,7 +139,7 @@ class RunContext:
         seeds, splits = list(seeds or self.seeds()), self._splits(split, builders)
         out = {}
         for arm, build in builders.items():
-            fc = _per_arm(fit_config, arm, "fit_config")
+            fc = per_arm(fit_config, arm, "fit_config")
             results = [fit(build(s).to(splits[arm].X_train.device), splits[arm], fc, s) for s in seeds]
             out[arm] = self.record(arm, seeds, results, fit_config=fc)
         return out
@@ -161,7 +149,7 @@ class RunContext:
         moved: dict[int, Any] = {}
         out = {}
         for arm in arms:
-            one = _per_arm(split, arm, "split")
+            one = per_arm(split, arm, "split")
             if id(one) not in moved:
                 moved[id(one)] = self.on_device(one)
             out[arm] = moved[id(one)]

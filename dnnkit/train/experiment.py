@@ -14,6 +14,7 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -124,6 +125,15 @@ def select_lr(config: MLPConfig, split, fit_config: FitConfig, grid: Sequence[fl
                       "median_val_loss": float(np.median(runs.values("val_loss", "last")))})
     best = min(table, key=lambda row: (row["median_epochs_to_target"], row["median_val_loss"]))
     return best["lr"], table
+
+
+def per_arm(value: Any, arm: str, what: str, kind: type | tuple[type, ...] = Mapping) -> Any:
+    """`value` itself, or its entry for `arm` when it is given per arm (a Mapping keyed by arm)."""
+    if not isinstance(value, kind):
+        return value
+    if arm not in value:
+        raise ValueError(f"{what} is given per arm but has no entry for arm {arm!r} (it has {', '.join(map(repr, value))})")
+    return value[arm]
 
 
 def epoch_ratios(slow: Sequence[float], fast: Sequence[float]) -> list[float]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..nn.models import MLPConfig
 from ..seeds import RunSeeds
-from .experiment import replace_fit, select_lr
+from .experiment import per_arm, replace_fit, select_lr
 from .training import FitConfig
 
 
@@ -28,33 +28,31 @@ class OwnRates:
         return {arm: {f"{row['lr']:g}": round(row[metric], digits) for row in table} for arm, table in self.tables.items()}
 
 
-def own_rates(arms: Mapping[str, MLPConfig], split, fit: FitConfig, grid: Sequence[float],
-              pilot_seeds: Sequence[RunSeeds]) -> OwnRates:
+def own_rates(arms: Mapping[str, MLPConfig], split, fit: FitConfig | Mapping[str, FitConfig],
+              grid: Sequence[float] | Mapping[str, Sequence[float]], pilot_seeds: Sequence[RunSeeds]) -> OwnRates:
     """Choose each arm's rate from `grid` with select_lr on `pilot_seeds` (fewest epochs to the fit's target, then
-    lowest median final validation loss). ValueError for an empty grid or no pilot seeds."""
-    grid, pilot_seeds = list(grid), list(pilot_seeds)
-    if not grid or not pilot_seeds:
-        raise ValueError(f"own_rates needs a non-empty rate grid and pilot seeds; got grid {grid!r} and "
+    lowest median final validation loss). `split`, `fit` and `grid` are one for all arms, or a Mapping arm -> its
+    own. ValueError for an empty grid or no pilot seeds."""
+    pilot_seeds = list(pilot_seeds)
+    grids = {arm: list(per_arm(grid, arm, "grid")) for arm in arms}
+    if not all(grids.values()) or not pilot_seeds:
+        shown = grids if isinstance(grid, Mapping) else list(grid)
+        raise ValueError(f"own_rates needs a non-empty rate grid and pilot seeds; got grid {shown!r} and "
                          f"{len(pilot_seeds)} pilot seeds")
+    fits = {arm: per_arm(fit, arm, "fit") for arm in arms}
     lr, tables = {}, {}
     for arm, config in arms.items():
-        lr[arm], tables[arm] = select_lr(config, split, fit, grid, pilot_seeds)
-    return OwnRates(lr, {arm: replace_fit(fit, lr=rate) for arm, rate in lr.items()}, tables)
+        lr[arm], tables[arm] = select_lr(config, per_arm(split, arm, "split"), fits[arm], grids[arm], pilot_seeds)
+    return OwnRates(lr, {arm: replace_fit(fits[arm], lr=rate) for arm, rate in lr.items()}, tables)
 
 
 def own_fit_rates(net: MLPConfig, split, fits: Mapping[str, FitConfig],
                   grid: Sequence[float] | Mapping[str, Sequence[float]], pilot_seeds: Sequence[RunSeeds]) -> OwnRates:
-    """The same net trained by several fits (optimizers, their hyperparameters): each arm's rate from its grid (one
-    grid for all, or one per arm) with select_lr on `pilot_seeds`, as own_rates does for several nets."""
-    fits, pilot_seeds = dict(fits), list(pilot_seeds)
-    grids = {arm: list(grid[arm] if isinstance(grid, Mapping) else grid) for arm in fits}
-    if not fits or not pilot_seeds or not all(grids.values()):
-        raise ValueError(f"own_fit_rates needs arms, a non-empty rate grid per arm and pilot seeds; got arms "
-                         f"{list(fits)}, grids {grids} and {len(pilot_seeds)} pilot seeds")
-    lr, tables = {}, {}
-    for arm, fit in fits.items():
-        lr[arm], tables[arm] = select_lr(net, split, fit, grids[arm], pilot_seeds)
-    return OwnRates(lr, {arm: replace_fit(fits[arm], lr=rate) for arm, rate in lr.items()}, tables)
+    """The same net trained by several fits (optimizers, their hyperparameters), each at its own rate: own_rates
+    with the fit (and the grid, if given per arm) varying instead of the net."""
+    if not fits:
+        raise ValueError("own_fit_rates needs at least one fit (arm)")
+    return own_rates(dict.fromkeys(fits, net), split, fits, grid, pilot_seeds)
 
 
 def best_arm(rates: OwnRates, among: Sequence[str] | None = None) -> str:
