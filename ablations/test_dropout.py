@@ -17,8 +17,14 @@ import torch.nn.functional as F
 from dnnkit import data
 from dnnkit.catalog.dropout import Data
 from dnnkit.evidence.timing import ratio_summary
-from dnnkit.nn.dropout_probes import (band_center, draw_masks, dropout_backward_error, expected_calibration_error,
-                                      knockout_accuracy_drop, repeated_rows)
+from dnnkit.nn.dropout_probes import (
+    band_center,
+    draw_masks,
+    dropout_backward_error,
+    expected_calibration_error,
+    knockout_accuracy_drop,
+    repeated_rows,
+)
 from dnnkit.nn.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll, seeded_rng
 from dnnkit.nn.models import build_mlp
 from dnnkit.nn.regularization import top_k_dropout

@@ -484,7 +484,7 @@ def test_adaptive_generalize_worse(claim, mnist1d):
     def problems(seeds):  # one data set per seed, from its data stream; seeds stack into one batched run
         drawn = [(wilson_problem(k.n_train, k.p, g), new_points(k.n_test, k.p, g))
                  for g in (s.generator("data") for s in seeds)]
-        return [torch.stack(parts) for parts in zip(*(train + test for train, test in drawn))]
+        return [torch.stack(parts) for parts in zip(*(train + test for train, test in drawn), strict=True)]
 
     X, y, _, _ = problems(claim.pilot_seeds(k.pilot_seeds))
     lr = {opt: lowest_loss_rate(X, y, opt, grid, k.steps) for opt, grid in k.grids.items()}

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 import torch
 import torch.nn.functional as F
+from scipy import stats
 from torch import nn
 
 from dnnkit.catalog.regularization import OverfitSetup, RealData

@@ -248,7 +248,7 @@ def test_one_cycle_shape(claim):
         shape.append(max(abs(r - e) for r, e in zip(rates, line, strict=False)) <= k.ulps * eps * max_lr
                      and rates.index(max(rates)) == half)
         falling = rates[2 * half:]
-        tail.append(rates[-1] <= eta0 / k.tail_drop and all(b <= a for a, b in zip(falling, falling[1:])))
+        tail.append(rates[-1] <= eta0 / k.tail_drop and all(b <= a for a, b in zip(falling, falling[1:], strict=False)))
         short = schedules.rates_used(schedules.one_cycle(max_lr, k.budget.fit.epochs),
                                      k.budget.fit.epochs * budget_steps, lr=max_lr, steps_per_epoch=budget_steps)
         tail_budget.append(short[-1] <= eta0 / k.tail_drop)

@@ -296,7 +296,7 @@ def test_freeze_first_then_unfreeze(claim, request):
     """Freeze the reused layers during the first few epochs, giving the new layer some time to learn reasonable
     weights, then unfreeze them."""
     k = claim.knobs
-    runs = exercise(claim, request)
+    exercise(claim, request)
     acc = {arm: fine_tuned(claim, request, arm, phases) for arm, phases in recipes(k).items()}
     claim.note(test_acc={arm: [round(v, 4) for v in vs] for arm, vs in acc.items()})
     first, *others = acc

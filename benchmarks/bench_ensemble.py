@@ -101,27 +101,58 @@ def provenance() -> dict[str, object]:
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None}
 
 
-def gemm_floor(k: int, batch_size: int, reps: int = 30) -> float:
-    """CPU seconds of one stacked training step's GEMMs alone (the arithmetic floor): each layer's forward baddbmm,
-    its weight-gradient bmm and (but the first layer's) input-gradient bmm, on aligned operands through the ensemble's
-    own _bmm, as a step of K members issues them."""
-    from dnnkit.train.ensemble import _bmm
+def kernel_floor(k: int, batch_size: int, n_train: int, n_val: int, reps: int = 30) -> dict[str, float]:
+    """CPU milliseconds per training step of the kernels every member needs however the members are batched: the
+    step's GEMMs (each layer's forward baddbmm, weight-gradient bmm and, but the first layer's, input-gradient bmm,
+    through the ensemble's own _bmm), the per-epoch validation pass's GEMMs spread over the epoch's steps, the
+    activation forward and backward kernels, and one optimizer step over the stacked parameters (the default
+    single-tensor Adam, which the exact ensemble runs, and the fused one). A step of nothing but these is the fastest
+    any batching of these members can be while each stays bitwise its own `fit`; K x a sequential step / this floor
+    is the most one process can gain."""
+    from dnnkit.train.ensemble import StackedMLP, _bmm, _make_optimizer
 
     widths = [NET.n_inputs] + [NET.width] * NET.depth + [NET.n_outputs]
     layers = [(torch.randn(k, batch_size, n_in), torch.randn(k, n_out, n_in), torch.randn(k, n_out),
                torch.randn(k, batch_size, n_out)) for n_in, n_out in zip(widths[:-1], widths[1:], strict=True)]
+    val = [(torch.randn(k, n_val, n_in), w, b) for (_, w, b, _), n_in in zip(layers, widths[:-1], strict=True)]
+    hidden = [torch.randn(k, batch_size, NET.width) for _ in range(NET.depth)]
+    activation = torch.nn.ELU()
+    net = StackedMLP([build_mlp(NET, generator=torch.Generator().manual_seed(i)) for i in range(k)])
+    params = list(net.params.values())
+    for p in params:
+        p.grad = torch.randn_like(p)
+    steps_per_epoch = -(-n_train // batch_size)
 
-    def step() -> None:
+    def gemms() -> None:
         for i, (x, w, b, g) in enumerate(layers):
             _bmm(x, w.transpose(1, 2), b)
             _bmm(g.transpose(1, 2), x)
             if i:
                 _bmm(g, w)
-    step()
-    t0 = time.process_time()
-    for _ in range(reps):
-        step()
-    return (time.process_time() - t0) / reps
+
+    def validation() -> None:
+        for x, w, b in val:
+            _bmm(x, w.transpose(1, 2), b)
+
+    def activations() -> None:
+        for z in hidden:
+            activation(z)
+            torch.ops.aten.elu_backward(z, activation.alpha, 1, 1, False, z)
+
+    def cpu_ms(fn: Callable[[], object]) -> float:
+        fn()
+        t0 = time.process_time()
+        for _ in range(reps):
+            fn()
+        return (time.process_time() - t0) / reps * 1e3
+
+    with torch.no_grad():
+        floor = {"gemm": cpu_ms(gemms), "validation_gemm": cpu_ms(validation) / steps_per_epoch,
+                 "activation": cpu_ms(activations)}
+        for name, params_ in (("adam", {}), ("adam_fused", {"fused": True})):
+            optimizer = _make_optimizer(params, FitConfig(optimizer="adam", lr=1e-3, optimizer_params=params_), True)
+            floor[f"optimizer_{name}"] = cpu_ms(optimizer.step)
+    return floor
 
 
 def run(ks: list[int], batch_sizes: list[int], epochs: int, rounds: int, workers: int,
@@ -161,13 +192,20 @@ def run(ks: list[int], batch_sizes: list[int], epochs: int, rounds: int, workers
                 **summary(cpu, wall, f"sequential ({tag})", f"ensemble, fused Adam, {workers} processes ({tag})",
                           clock="wall"), **({"goal": two} if two else {})}
         n_steps = epochs * -(-len(split.X_train) // b)
+        sequential_ms = float(np.median(cpu[f"sequential ({tag})"])) / n_steps * 1e3  # K members' steps
         steps[tag] = {
             "steps_per_job": n_steps,
             "sequential_fit_ms_per_member_step": float(np.median(cpu[f"sequential ({tag})"])) / n_steps / k * 1e3,
             "ensemble_ms_per_step": float(np.median(cpu[f"ensemble ({tag})"])) / n_steps * 1e3,
             "ensemble_fused_ms_per_step": float(np.median(cpu[f"ensemble, fused Adam ({tag})"])) / n_steps * 1e3,
-            "gemm_floor_ms_per_step": gemm_floor(k, b) * 1e3,
-            "note": "job CPU time / steps (per-epoch evaluation included); floor: the step's GEMMs alone, timed"}
+            **_floors(kernel_floor(k, b, len(split.X_train), len(split.X_val)), sequential_ms),
+            "note": ("job CPU time / steps (per-epoch evaluation included); floor: the kernels every member needs "
+                     "however it is batched (kernel_floor), timed alone; ceiling: K x sequential step / floor")}
+        if workers > 1:
+            # The processes run side by side, each its share of the members: the largest share's floor bounds the wall.
+            share = _floors(kernel_floor(-(-k // workers), b, len(split.X_train), len(split.X_val)), sequential_ms)
+            steps[tag].update(floor_fused_share_ms_per_step=share["floor_fused_ms_per_step"],
+                              ceiling_ratio_processes_fused=share["ceiling_ratio_fused"])
     # One seed: dnnkit's fit vs the hand-written loop (same model, data, batch size, optimizer, per-epoch eval),
     # over more epochs than the ensemble jobs: a one-seed job of 2 epochs (~0.1 s) is mostly timer jitter.
     s = seeds[0]
@@ -190,6 +228,15 @@ def run(ks: list[int], batch_sizes: list[int], epochs: int, rounds: int, workers
         "seconds_cpu": {**cpu, **fit_cpu},
         "seconds_wall": {**wall, **fit_wall},
     }
+
+
+def _floors(kernels: dict[str, float], sequential_ms: float) -> dict[str, object]:
+    """The step's floor with each Adam implementation and the ratio over sequential fits it caps."""
+    shared = kernels["gemm"] + kernels["validation_gemm"] + kernels["activation"]
+    exact, fused = shared + kernels["optimizer_adam"], shared + kernels["optimizer_adam_fused"]
+    return {"floor_kernels_ms": kernels, "gemm_floor_ms_per_step": kernels["gemm"],
+            "floor_ms_per_step": exact, "floor_fused_ms_per_step": fused,
+            "ceiling_ratio": sequential_ms / exact, "ceiling_ratio_fused": sequential_ms / fused}
 
 
 def scaling(ks: list[int], epochs: int, batch_size: int, rounds: int) -> dict[str, object]:
@@ -220,9 +267,13 @@ def show(result: dict[str, object]) -> None:
                       if "median_ratio_wall" in r)
     print(f"wall-clock ratios: {walls}")
     for tag, st in result["steps"].items():
-        print(f"{tag}: ensemble step {st['ensemble_ms_per_step']:.2f} ms (fused Adam {st['ensemble_fused_ms_per_step']:.2f}"
-              f" ms) against a GEMM floor of {st['gemm_floor_ms_per_step']:.2f} ms; sequential fit "
-              f"{st['sequential_fit_ms_per_member_step']:.2f} ms per member step")
+        print(f"{tag}: ensemble step {st['ensemble_ms_per_step']:.2f} ms against its floor of "
+              f"{st['floor_ms_per_step']:.2f} ms (fused Adam {st['ensemble_fused_ms_per_step']:.2f} against "
+              f"{st['floor_fused_ms_per_step']:.2f} ms; GEMMs alone {st['gemm_floor_ms_per_step']:.2f} ms); sequential "
+              f"fit {st['sequential_fit_ms_per_member_step']:.2f} ms per member step, so one process gains at most "
+              f"{st['ceiling_ratio']:.2f}x ({st['ceiling_ratio_fused']:.2f}x fused"
+              + (f"; {st['ceiling_ratio_processes_fused']:.2f}x fused over the processes, at perfect scaling)"
+                 if "ceiling_ratio_processes_fused" in st else ")"))
     print(f"load average at start {result['provenance']['load_average']}, at end {result['load_average_end']}")
 
 

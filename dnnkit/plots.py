@@ -323,7 +323,7 @@ def plot_objective_curves(claims: list[dict], out_dir: Path, report: PlotReport)
                                 "objective_curves={arm: {'steps': [...], 'objective': [...]}})")
         return
     fig, axes = new_figure(len(series), width=6.5, height=4.0)
-    for ax, (claim_id, arms) in zip(axes.flat, series):
+    for ax, (claim_id, arms) in zip(axes.flat, series, strict=False):  # the grid may have spare axes
         for arm, (steps, objective) in arms.items():
             ax.plot(steps, objective, linewidth=1, label=arm)
         ax.set_yscale("log")

@@ -204,6 +204,29 @@ def harness_rows(payload: dict) -> list[dict[str, str]]:
     return rows
 
 
+STEP_COLUMNS = (("config", "K, batch"), ("sequential", "sequential fit (ms per member step)"),
+                ("exact", "exact ensemble step / floor (ms)"), ("fused", "fused Adam step / floor (ms)"),
+                ("gemm", "GEMMs alone (ms)"), ("ceiling", "most one process can gain: exact / fused"),
+                ("ceiling_processes", "most the processes can gain, fused"))
+
+
+def harness_step_rows(payload: dict) -> list[dict[str, str]]:
+    """Per (K, batch) of a bench_ensemble.py record: each ensemble step beside its kernel floor, and the ratio over
+    sequential fits that floor allows (K x sequential step / floor); records without floors give no rows."""
+    rows = []
+    for tag, st in (payload.get("steps") or {}).items():
+        if "floor_ms_per_step" not in st:
+            continue
+        rows.append({"config": tag, "sequential": f"{st['sequential_fit_ms_per_member_step']:.2f}",
+                     "exact": f"{st['ensemble_ms_per_step']:.2f} / {st['floor_ms_per_step']:.2f}",
+                     "fused": f"{st['ensemble_fused_ms_per_step']:.2f} / {st['floor_fused_ms_per_step']:.2f}",
+                     "gemm": f"{st['gemm_floor_ms_per_step']:.2f}",
+                     "ceiling": f"{st['ceiling_ratio']:.2f}x / {st['ceiling_ratio_fused']:.2f}x",
+                     "ceiling_processes": (f"{st['ceiling_ratio_processes_fused']:.2f}x"
+                                           if "ceiling_ratio_processes_fused" in st else "")})
+    return rows
+
+
 def _harness_title(payload: dict) -> str:
     w = payload["workload"]
     seeds = f"K={'/'.join(map(str, w['ks']))}" if "ks" in w else f"K={w['k']}"
@@ -223,6 +246,14 @@ def print_harness_speed(payload: dict, title: str = "dnnkit harness speed") -> N
         style = "red" if row["goal"].endswith("not met") else None
         t.add_row(*[f"[{style}]{row[k]}[/]" if style else row[k] for k, _ in HARNESS_COLUMNS])
     _console().print(t)
+    steps = harness_step_rows(payload)
+    if steps:
+        t = Table(title="per training step (CPU ms): the ensemble beside its kernel floor", title_justify="left")
+        for key, header in STEP_COLUMNS:
+            t.add_column(header, justify="left" if key == "config" else "right", overflow="fold")
+        for row in steps:
+            t.add_row(*[row[k] for k, _ in STEP_COLUMNS])
+        _console().print(t)
 
 
 def harness_markdown(payload: dict) -> str:
@@ -232,6 +263,15 @@ def harness_markdown(payload: dict) -> str:
              f"commit `{prov.get('git_commit')}`, {prov.get('date')}, {prov.get('cpu')}.", "",
              "| " + " | ".join(h for _, h in HARNESS_COLUMNS) + " |", "|" + "---|" * len(HARNESS_COLUMNS)]
     lines += ["| " + " | ".join(row[k] for k, _ in HARNESS_COLUMNS) + " |" for row in harness_rows(payload)]
+    steps = harness_step_rows(payload)
+    if steps:
+        lines += ["", "Per training step (CPU ms, evaluation included): each ensemble step beside its floor, the "
+                  "kernels every member needs however it is batched (GEMMs, validation GEMMs, activation forward and "
+                  "backward, the optimizer step), timed alone. K x a sequential step / the floor is the most one "
+                  "process can gain; over N processes, the floor of the largest share of the members (N processes "
+                  "side by side at no cost).", "", "| " + " | ".join(h for _, h in STEP_COLUMNS) + " |",
+                  "|" + "---|" * len(STEP_COLUMNS)]
+        lines += ["| " + " | ".join(row[k] for k, _ in STEP_COLUMNS) + " |" for row in steps]
     return "\n".join(lines) + "\n"
 
 

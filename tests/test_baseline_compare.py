@@ -1,7 +1,9 @@
 """Stored-baseline comparison in the mode the machines allow (dnnkit.evidence.baseline_compare), and the
-`dnnkit bench --compare` command around it. The two-host data is real: results/benchmarks/baseline.json and
-results/benchmarks/other-host.json hold unchanged kernels timed on two hosts of one machine kind (the second
-"regressed" 19 kernels by > 2x in an absolute comparison); slowdowns are injected into copies of them."""
+`dnnkit bench --compare` command around it. The two-host data is real: tests/data/two_hosts/host1.json and
+host2.json hold unchanged kernels timed on two hosts of one machine kind (the second "regressed" 19 kernels by > 2x
+in an absolute comparison); slowdowns are injected into copies of them. They are frozen copies of the
+results/benchmarks/baseline.json and other-host.json of 2026-12-02, so that re-recording the user's baseline there
+leaves these tests alone."""
 
 from __future__ import annotations
 
@@ -16,15 +18,15 @@ from dnnkit.bench import cli
 from dnnkit.evidence import baseline_compare as bc
 from dnnkit.evidence import regression
 
-RESULTS = Path(__file__).resolve().parent.parent / "results" / "benchmarks"
+TWO_HOSTS = Path(__file__).resolve().parent / "data" / "two_hosts"
 FULL_FP = {"cpu_model": "AMD EPYC", "cpu_family": "25", "cpu_flags": ["avx2", "avx512_bf16"], "caches": {"L2": 1 << 20},
            "cores": 2, "torch": "2.13.0+cpu", "torch_threads": 1, "device": "cpu", "gpu": None}
 
 
 @pytest.fixture(scope="module")
 def two_hosts() -> tuple[dict, dict]:
-    return (regression.load_benchmark_json(RESULTS / "baseline.json"),
-            regression.load_benchmark_json(RESULTS / "other-host.json"))
+    return (regression.load_benchmark_json(TWO_HOSTS / "host1.json"),
+            regression.load_benchmark_json(TWO_HOSTS / "host2.json"))
 
 
 def _bench_json(medians: dict[str, float], fingerprint: dict | None = None, groups: dict | None = None,
@@ -172,7 +174,7 @@ def test_compare_rejects_bad_settings(kwargs: dict, match: str) -> None:
 
 
 def test_cli_passes_identical_code_across_hosts_and_names_the_mode(capsys: pytest.CaptureFixture) -> None:
-    assert cli.main(["--compare", str(RESULTS / "baseline.json"), str(RESULTS / "other-host.json")]) == 0
+    assert cli.main(["--compare", str(TWO_HOSTS / "host1.json"), str(TWO_HOSTS / "host2.json")]) == 0
     out = capsys.readouterr().out
     assert "mode: cross-fingerprint" in out and "PASS (cross-fingerprint)" in out
     assert "compared 40 of 41 kernels" in out and "test_inference_dtype[bfloat16]: bfloat16 kernel" in out
@@ -196,5 +198,5 @@ def test_cli_bad_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_regression_module_cli_uses_the_modes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert regression.main([str(RESULTS / "baseline.json"), str(RESULTS / "other-host.json")]) == 0
+    assert regression.main([str(TWO_HOSTS / "host1.json"), str(TWO_HOSTS / "host2.json")]) == 0
     assert "mode: cross-fingerprint" in capsys.readouterr().out

@@ -10,8 +10,15 @@ import torch
 from torch import nn
 
 from dnnkit import data
-from dnnkit.nn.dropout_probes import (FLOAT32_EPS, band_center, draw_masks, dropout_backward_error,
-                                      expected_calibration_error, knockout_accuracy_drop, repeated_rows)
+from dnnkit.nn.dropout_probes import (
+    FLOAT32_EPS,
+    band_center,
+    draw_masks,
+    dropout_backward_error,
+    expected_calibration_error,
+    knockout_accuracy_drop,
+    repeated_rows,
+)
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.seeds import run_seeds
 from dnnkit.train.dropout_rates import best_dropout_rate

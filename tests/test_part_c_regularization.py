@@ -15,7 +15,13 @@ from dnnkit.nn.low_latency import low_latency, quantize_int8
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.nn.regularization import max_norm, penalty
 from dnnkit.nn.sparse_inference import CsrLinear, to_csr
-from dnnkit.nn.sparsity import GradualPruning, polynomial_sparsity, prune_smallest, softmax_regression, sparsity
+from dnnkit.nn.sparsity import (
+    GradualPruning,
+    polynomial_sparsity,
+    prune_smallest,
+    softmax_regression,
+    sparsity,
+)
 from dnnkit.seeds import run_seeds
 from dnnkit.train.hand_loop import hand_loop
 from dnnkit.train.holdout import split_validation
@@ -109,7 +115,8 @@ def test_hand_loop_matches_fit_bitwise_without_penalty(blobs, extra):
     hand_model = net()
     hand = hand_loop(hand_model, blobs, config, seeds)
     assert logged.history["train_loss"].tolist() == hand.cross_entropy == hand.objective
-    assert all(torch.equal(a, b) for a, b in zip(logged.model.state_dict().values(), hand_model.state_dict().values()))
+    assert all(torch.equal(a, b) for a, b in zip(logged.model.state_dict().values(),
+                                                     hand_model.state_dict().values(), strict=True))
 
 
 def test_hand_loop_separates_the_penalty_from_the_cross_entropy(blobs):
@@ -117,7 +124,7 @@ def test_hand_loop_separates_the_penalty_from_the_cross_entropy(blobs):
     logged = fit(net(), blobs, config)
     hand = hand_loop(net(), blobs, config)
     assert logged.history["train_loss"].tolist() == hand.objective
-    assert all(o > c for o, c in zip(hand.objective, hand.cross_entropy))
+    assert all(o > c for o, c in zip(hand.objective, hand.cross_entropy, strict=True))
 
 
 def test_hand_loop_refuses_what_it_does_not_reproduce(blobs):

@@ -8,8 +8,8 @@ chosen as in dnnkit.regularization (`layers`: "weights" = every Linear weight, "
 from __future__ import annotations
 
 import copy
-import weakref
 import math
+import weakref
 from collections.abc import Sequence
 
 import pandas as pd

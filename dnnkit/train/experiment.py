@@ -141,7 +141,7 @@ def epoch_ratios(slow: Sequence[float], fast: Sequence[float]) -> list[float]:
     1.0 when `fast` never did either way (no evidence of a slowdown on that seed)."""
     if len(slow) != len(fast):
         raise ValueError(f"epoch_ratios pairs seeds: got {len(slow)} and {len(fast)} values")
-    return [1.0 if math.isinf(f) else s / f for s, f in zip(slow, fast)]
+    return [1.0 if math.isinf(f) else s / f for s, f in zip(slow, fast, strict=True)]
 
 
 def replace_fit(fit_config: FitConfig, **changes) -> FitConfig:
