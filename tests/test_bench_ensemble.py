@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,11 @@ def bench():
 def test_the_record_keeps_each_step_beside_its_floor(bench, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "ensemble.json"
     bench.main(["--k", "2", "--epochs", "1", "--fit-epochs", "1", "--batch-size", "256", "--rounds", "2",
-                "--workers", "2", "--out", str(out)])
+                "--workers", "4", "--out", str(out)])  # 4 > K: 2 processes run
     record = json.loads(out.read_text())
     assert set(record["ratios"]) == {
         "sequential / ensemble (K=2, batch 256)", "sequential / ensemble, fused Adam (K=2, batch 256)",
+        "sequential / ensemble over 2 processes (K=2, batch 256, wall clock)",
         "sequential / ensemble over 2 processes, fused Adam (K=2, batch 256, wall clock)", "fit / hand loop"}
     step = record["steps"]["K=2, batch 256"]
     kernels = step["floor_kernels_ms"]
@@ -43,9 +45,38 @@ def test_the_record_keeps_each_step_beside_its_floor(bench, tmp_path: Path, caps
     assert step["ceiling_ratio"] == pytest.approx(sequential / step["floor_ms_per_step"])
     assert step["ceiling_ratio_fused"] == pytest.approx(sequential / step["floor_fused_ms_per_step"])
     # Over 2 processes each trains one member: the ceiling is the K sequential steps over one member's floor.
+    assert step["processes"] == 2
+    assert step["ceiling_ratio_processes"] == pytest.approx(sequential / step["floor_share_ms_per_step"])
     assert step["ceiling_ratio_processes_fused"] == pytest.approx(sequential / step["floor_fused_share_ms_per_step"])
     printed = capsys.readouterr().out
     assert "beside its kernel floor" in printed and "one process gains at most" in printed
+
+
+def test_the_floor_times_the_gemms_a_training_step_and_its_validation_run(bench, monkeypatch) -> None:
+    """The floor's GEMMs are not a model of the step but its very products: the same shapes, transposes and biases
+    that _plain_step and evaluate_members hand to _bmm, once per timed call."""
+    from dnnkit.nn.models import build_mlp
+    from dnnkit.train import ensemble
+
+    calls: list[tuple] = []
+    real = ensemble._bmm
+
+    def spy(a, b, bias=None):
+        calls.append((tuple(a.shape), tuple(a.stride()[1:]), tuple(b.shape), tuple(b.stride()[1:]), bias is None))
+        return real(a, b, bias)
+
+    monkeypatch.setattr(ensemble, "_bmm", spy)
+    k, batch, n_val = 3, 8, 20
+    net = ensemble.StackedMLP([build_mlp(bench.NET, generator=torch.Generator().manual_seed(i)) for i in range(k)])
+    ensemble._plain_step(net, net.plan, torch.randn(k, batch, bench.NET.n_inputs), torch.randint(0, 10, (k, batch)))
+    step = Counter(calls)
+    calls.clear()
+    ensemble.evaluate_members(net, torch.randn(n_val, bench.NET.n_inputs), torch.randint(0, 10, (n_val,)))
+    validation = Counter(calls)
+    calls.clear()
+    bench.kernel_floor(k, batch, n_train=100, n_val=n_val, reps=1)
+    timed_calls = 2  # the warm-up call and reps=1
+    assert Counter(calls) == Counter({c: n * timed_calls for c, n in (step + validation).items()})
 
 
 @pytest.mark.parametrize("argv, message", [(["--rounds", "1"], "--rounds 1 is not allowed"),

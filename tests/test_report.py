@@ -195,13 +195,14 @@ def test_report_shows_each_ensemble_step_beside_its_floor(tmp_path: Path, capsys
     payload["steps"] = {"K=16, batch 32": {
         "sequential_fit_ms_per_member_step": 1.0, "ensemble_ms_per_step": 4.8, "ensemble_fused_ms_per_step": 4.0,
         "gemm_floor_ms_per_step": 2.7, "floor_ms_per_step": 4.6, "floor_fused_ms_per_step": 3.7,
-        "ceiling_ratio": 16 / 4.6, "ceiling_ratio_fused": 16 / 3.7, "ceiling_ratio_processes_fused": 7.8}}
+        "ceiling_ratio": 16 / 4.6, "ceiling_ratio_fused": 16 / 3.7, "ceiling_ratio_processes": 6.2,
+        "ceiling_ratio_processes_fused": 7.8}}
     (tmp_path / "benchmarks").mkdir()
     (tmp_path / "benchmarks" / "ensemble.json").write_text(json.dumps(payload))
     assert report.main(["--results", str(tmp_path), "--markdown"]) == 0
     assert "beside its kernel floor" in capsys.readouterr().out
     md = (tmp_path / "benchmarks.md").read_text()
-    assert "| K=16, batch 32 | 1.00 | 4.80 / 4.60 | 4.00 / 3.70 | 2.70 | 3.48x / 4.32x | 7.80x |" in md
+    assert "| K=16, batch 32 | 1.00 | 4.80 / 4.60 | 4.00 / 3.70 | 2.70 | 3.48x / 4.32x | 6.20x / 7.80x |" in md
 
 
 def test_a_broken_harness_record_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
