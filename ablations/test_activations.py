@@ -71,7 +71,8 @@ def test_dying_relu(claim, digits):
     frac = {arm: [float(t["dead"] / t["units"]) for t in ts] for arm, ts in dead.items()}
     claim.note(dead_units_per_seed={arm: [int(t["dead"]) for t in ts] for arm, ts in dead.items()},
                val_acc={arm: [round(a, 3) for a in runs[arm].values("val_acc")] for arm in runs})
-    claim.decide(frac[large], frac[default],
+    # "Substantial": more than delta above the default rate's fraction, so the reference is shifted by it.
+    claim.decide(frac[large], [f + claim.spec.delta for f in frac[default]],
                  label=f"ReLU dead fraction at lr {k.fit.lr:g} above lr {k.default_lr:g} + {claim.spec.delta}")
 
 

@@ -29,6 +29,7 @@ from dnnkit.nn.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout
 from dnnkit.nn.models import build_mlp
 from dnnkit.nn.regularization import top_k_dropout
 from dnnkit.train.dropout_rates import best_dropout_rate
+from dnnkit.train.experiment import epoch_ratios
 
 
 @functools.cache
@@ -62,9 +63,10 @@ def held_out(digits: data.Split, data_seed: int, per_class: int) -> data.Split:
                    description=f"{digits.description}, {per_class} train examples per class, the rest held out")
 
 
-def passes(claim, runs, X, y, k: int) -> dict[str, dict[str, list[float]]]:
-    """Per seed: probabilities' NLL, accuracy (and the eval pass's predictions' agreement) of the eval-mode pass,
-    one stochastic pass and the mean of k MC passes, each seed's masks from its own dropout stream."""
+def passes(claim, runs, X, y, k: int, bins: int = 15) -> dict[str, dict[str, list[float]]]:
+    """Per seed: probabilities' NLL, accuracy (and the eval pass's predictions' agreement) and ECE over `bins`
+    confidence bins of the eval-mode pass, one stochastic pass and the mean of k MC passes, each seed's masks from
+    its own dropout stream."""
     out = {name: {"nll": [], "acc": [], "agree": [], "ece": []} for name in ("eval", "one", "mc")}
     for s, r in zip(claim.seeds(), runs.results, strict=True):
         gen = s.generator("dropout", X.device)
@@ -76,7 +78,7 @@ def passes(claim, runs, X, y, k: int) -> dict[str, dict[str, list[float]]]:
             out[name]["nll"].append(nll(p, y))
             out[name]["acc"].append(float((p.argmax(1) == y).float().mean()))
             out[name]["agree"].append(float((p.argmax(1) == probs["eval"].argmax(1)).float().mean()))
-            out[name]["ece"].append(expected_calibration_error(p, y))
+            out[name]["ece"].append(expected_calibration_error(p, y, bins))
     return out
 
 
@@ -93,7 +95,7 @@ def test_dropout_slowdown_about_2x(claim, digits500):
     arms = {f"dropout {p}": k.net.replace(dropout=p) for p in (k.dropout, k.sensitivity_dropout)}
     runs = claim.train({**arms, "no dropout": k.net}, digits500, k.fit)
     epochs = {arm: r.epochs_to_target() for arm, r in runs.items()}
-    ratios = {arm: [a / b for a, b in zip(epochs[arm], epochs["no dropout"], strict=True)] for arm in arms}
+    ratios = {arm: epoch_ratios(epochs[arm], epochs["no dropout"]) for arm in arms}
     claim.note(epochs_to_target=epochs, ratios=_rounded(ratios, 3))
     main, other = arms
     decide_band(claim, ratios[main], k.band, f"epochs ratio, {main} / none, inside {list(k.band)}")
@@ -251,7 +253,7 @@ def test_mc_dropout_better_calibrated(claim, digits, data_seed):
     k = claim.knobs
     split = claim.on_device(held_out(digits, data_seed, k.per_class))
     runs = claim.train({"net": k.net.replace(dropout=k.dropout)}, split, k.fit)
-    p = passes(claim, runs["net"], split.X_val, split.y_val, k.k)
+    p = passes(claim, runs["net"], split.X_val, split.y_val, k.k, k.bins)
     claim.note(held_out_rows=len(split.y_val), val_ece={n: _rounded(p[n]["ece"]) for n in ("eval", "mc")},
                val_nll={n: _rounded(p[n]["nll"]) for n in ("eval", "mc")})
     claim.decide(p["mc"]["ece"], p["eval"]["ece"], label=f"held-out ECE ({k.bins} bins), MC vs eval pass")

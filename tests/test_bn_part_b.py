@@ -24,7 +24,7 @@ from dnnkit.seeds import run_seeds
 from dnnkit.train.epoch_cost import epoch_runner, in_reference_epochs
 from dnnkit.train.experiment import train_arm
 from dnnkit.train.generalization import gap_reduction, gaps, per_class_subset, per_seed_gain
-from dnnkit.train.training import FitConfig
+from dnnkit.train.training import FitConfig, fit
 
 NET = MLPConfig(n_inputs=10, n_outputs=4, depth=4, width=16, batch_norm="before", bn_momentum=0.1)
 
@@ -129,14 +129,28 @@ def test_covariate_shift_bn_keeps_the_later_layers_input_moments(blobs):
     assert bn["moment_shift"] < plain["moment_shift"]
 
 
-def test_epoch_runner_trains_one_epoch_per_call(blobs):
-    model = build_mlp(NET.replace(batch_norm=None), generator=torch.Generator().manual_seed(0))
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_epoch_runner_trains_one_epoch_per_call(blobs, optimizer):
+    net, s = NET.replace(batch_norm=None), run_seeds(0, "epoch-runner", 0)
+    model, reference = (build_mlp(net, generator=torch.Generator().manual_seed(0)) for _ in range(2))
     w0 = model.head.weight.clone()
-    run = epoch_runner(model, blobs, FitConfig(batch_size=50, lr=1e-2))
+    config = FitConfig(epochs=2, batch_size=50, optimizer=optimizer, lr=1e-2)
+    run = epoch_runner(model, blobs, config, s.data)
     run()
     w1 = model.head.weight.clone()
     run()
     assert not torch.equal(w0, w1) and not torch.equal(w1, model.head.weight)
+    fit(reference, blobs, config, s)  # two epochs of fit from the same init and data seed: the same weights, bit for bit
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), reference.state_dict().values(), strict=True))
+
+
+@pytest.mark.parametrize("field, value", [("clip_norm", 1e-3), ("clip_value", 0.1), ("penalty", lambda m: 0.0),
+                                          ("after_step", [lambda m: None]), ("param_groups", lambda m: []),
+                                          ("schedule", lambda opt, steps: None)])
+def test_epoch_runner_refuses_what_it_does_not_implement(blobs, field, value):
+    model = build_mlp(NET.replace(batch_norm=None))
+    with pytest.raises(ValueError, match=rf"FitConfig {field}=.*; it supports optimizer, lr"):
+        epoch_runner(model, blobs, FitConfig(batch_size=50, **{field: value}))
 
 
 def test_in_reference_epochs_scales_by_the_median_ratio_and_keeps_inf():

@@ -111,6 +111,31 @@ def test_seeds_roles_and_pilot_purposes():
     assert claim_run(profile="full").n_seeds == 3 and claim_run(n_seeds=5).n_seeds == 5
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda run: run.seeds(n=0), r"seeds\(n=0\): n must be an int >= 1"),
+    (lambda run: run.pilot_seeds(0), r"pilot_seeds\(n=0\): n must be an int >= 1"),
+    (lambda run: run.pilot_seeds(True), r"pilot_seeds\(n=True\)"),
+    (lambda run: run.train({"a": NET}, None, FIT, seeds=[]), r"train\(seeds=\[\]\): give at least one RunSeeds"),
+    (lambda run: run.train_models({"a": lambda s: build_mlp(NET)}, None, FIT, seeds=[]),
+     r"train_models\(seeds=\[\]\)"),
+])
+def test_no_seeds_is_an_error_not_the_default(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(claim_run())
+
+
+def test_runs_on_pilot_seeds_are_recorded_as_pilots(blobs):
+    """A design run trained through `train` on pilot seeds keeps its arm's name out of the evidence rows."""
+    run = claim_run()
+    run.train({"a": NET}, blobs, FIT, seeds=run.pilot_seeds(2, "grid"))
+    run.train({"a": NET}, blobs, FIT)
+    assert [(r["arm"], r["rep"]) for r in run.runs] == [("pilot: a", 0), ("pilot: a", 1), ("a", 0), ("a", 1)]
+    assert {h["arm"] for h in run.history} == {"pilot: a", "a"}
+    # Evidence seeds passed explicitly are evidence runs.
+    run.train({"b": NET}, blobs, FIT, seeds=run.seeds())
+    assert run.runs[-1]["arm"] == "b"
+
+
 def test_exercise_options_give_the_exercises_their_run_context(tmp_path):
     from dnnkit.studies.exercises.common import Options, Report
 

@@ -21,6 +21,7 @@ from dnnkit.nn.dropout_probes import (
 )
 from dnnkit.nn.models import MLPConfig, build_mlp
 from dnnkit.seeds import run_seeds
+from dnnkit.train import dropout_rates
 from dnnkit.train.dropout_rates import best_dropout_rate
 from dnnkit.train.training import FitConfig
 
@@ -88,15 +89,24 @@ def _model_and_data():
     return model, X, model.eval()(X).argmax(1).detach()
 
 
-def test_knockout_drop_is_zero_at_rate_zero_and_leaves_the_model_as_it_was():
+def test_knockout_drop_is_zero_at_rate_zero():
     model, X, y = _model_and_data()
-    model.train()
+    y = y.clone()
+    y[:10] = (y[:10] + 1) % 3  # 10 of 50 labels wrong: the accuracy is 0.8, not 1 by construction
+    out = knockout_accuracy_drop(model, model.hidden[0], X, y, rate=0.0, draws=3, generator=torch.Generator())
+    assert out["accuracy"] == pytest.approx(0.8, abs=1e-6)  # a float32 mean
+    assert out["knocked_accuracy"] == out["accuracy"] and out["drop"] == 0.0
+
+
+def test_knockout_leaves_the_model_as_it_was():
+    model, X, y = _model_and_data()
     before = model.eval()(X).detach()
     model.train()
-    out = knockout_accuracy_drop(model, model.hidden[0], X, y, rate=0.0, draws=3, generator=torch.Generator())
-    assert out == {"accuracy": 1.0, "knocked_accuracy": 1.0, "drop": 0.0}
+    # rate > 0: a hook left behind would change the outputs (at rate 0 it is the identity)
+    knockout_accuracy_drop(model, model.hidden[0], X, y, rate=0.5, draws=3, generator=torch.Generator().manual_seed(0))
     assert model.training  # mode restored
-    assert torch.equal(model.eval()(X), before)  # the hook is gone
+    assert not model.hidden[0]._forward_hooks
+    assert torch.equal(model.eval()(X), before)
 
 
 def test_knockout_drop_grows_with_the_rate():
@@ -142,3 +152,45 @@ def test_best_dropout_rate_picks_from_the_grid():
         best_dropout_rate(net, split, FitConfig(epochs=1), (), seeds)
     with pytest.raises(ValueError, match="metric"):
         best_dropout_rate(net, split, FitConfig(epochs=1), (0.1,), seeds, metric="f1")
+
+
+class _FixedRuns:
+    """What train_arm returns, reduced to the per-seed final values best_dropout_rate reads."""
+
+    def __init__(self, values: dict[str, list[float]]):
+        self._values = values
+
+    def values(self, metric: str) -> list[float]:
+        return self._values[metric]
+
+
+# Per dropout rate, fixed per-seed finals (medians: val_loss 0.6, 0.3, 0.3, 0.9; val_acc 0.7, 0.9, 0.9, 0.4), so
+# the choice is known in advance: 0.2 and 0.5 tie in both metrics.
+_FIXED = {0.0: {"val_loss": [0.5, 0.6, 0.7], "val_acc": [0.7, 0.6, 0.8]},
+          0.2: {"val_loss": [0.3, 0.1, 0.4], "val_acc": [0.9, 0.95, 0.5]},
+          0.5: {"val_loss": [0.2, 0.3, 0.35], "val_acc": [0.9, 0.85, 0.99]},
+          0.8: {"val_loss": [0.9, 0.9, 0.9], "val_acc": [0.4, 0.1, 0.5]}}
+
+
+@pytest.mark.parametrize("metric, rates, expected", [
+    ("val_loss", (0.0, 0.2, 0.5, 0.8), 0.2),  # lower is better
+    ("val_loss", (0.8, 0.5, 0.2, 0.0), 0.5),  # the tie goes to the first in grid order
+    ("val_loss", (0.0, 0.8), 0.0),
+    ("val_acc", (0.0, 0.2, 0.5, 0.8), 0.2),  # higher is better
+    ("val_acc", (0.8, 0.5, 0.2, 0.0), 0.5),
+    ("val_acc", (0.0, 0.8), 0.0),
+])
+def test_best_dropout_rate_direction_and_ties(monkeypatch, metric, rates, expected):
+    trained = []
+
+    def fake_train_arm(name, net, split, fit, seeds):
+        trained.append(net.dropout)
+        return _FixedRuns(_FIXED[net.dropout])
+
+    monkeypatch.setattr(dropout_rates, "train_arm", fake_train_arm)
+    net = MLPConfig(n_inputs=5, n_outputs=3, depth=1, width=16)
+    best, table = best_dropout_rate(net, None, FitConfig(epochs=1), rates, [run_seeds(0, "unit", 0, "pilot")],
+                                    metric=metric)
+    assert best == expected
+    assert trained == list(rates)
+    assert table == {r: sorted(_FIXED[r][metric])[1] for r in rates}

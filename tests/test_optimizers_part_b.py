@@ -5,6 +5,7 @@ against a hand-written autograd loop, step for step)."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from dnnkit.optim.overparameterized import (
 from dnnkit.seeds import run_seeds
 from dnnkit.train.batch_sweep import (
     SweepConfig,
+    SweepRun,
     detrended_std,
     objective,
     select_rate,
@@ -32,7 +34,8 @@ from dnnkit.train.batch_sweep import (
     train_members,
     tuned_sweep,
 )
-from dnnkit.train.own_rates import best_arm, own_fit_rates, select_fit
+from dnnkit.train.hparam_importance import HyperparameterSpace, binned_r2
+from dnnkit.train.own_rates import OwnRates, best_arm, own_fit_rates, select_fit
 from dnnkit.train.training import FitConfig
 
 
@@ -70,6 +73,13 @@ def test_softmax_ce_gradient_is_softmax_minus_onehot_over_batch(dtype) -> None:
     assert gradient_tolerance(torch.float32, 32, 4) == 4 * torch.finfo(torch.float32).eps / 32
 
 
+@pytest.mark.parametrize("args, named", [((torch.float32, 0, 4), "batch=0"), ((torch.float32, 32, 0), "ulps=0"),
+                                         ((torch.float32, 2.0, 4), "batch=2.0"), ((torch.int64, 32, 4), "dtype=torch.int64")])
+def test_gradient_tolerance_refuses_bad_arguments(args, named) -> None:
+    with pytest.raises(ValueError, match=re.escape(named)):
+        gradient_tolerance(*args)
+
+
 def test_a_wrong_formula_lands_outside_the_tolerance() -> None:
     z, y = torch.randn(16, 5, generator=torch.Generator().manual_seed(1)), torch.arange(16) % 5
     wrong = torch.softmax(z, 1) - F.one_hot(y, 5)  # not divided by the batch
@@ -93,9 +103,24 @@ def test_own_fit_rates_chooses_each_arms_rate_from_its_grid(small_digits) -> Non
     rates = own_fit_rates(net, small_digits, fits, grids, seeds(2, "pilot"))
     assert rates.lr == {"sgd": 0.3, "adam": 0.01}  # the tiny rates barely move the net
     assert rates.fits["adam"].lr == 0.01 and rates.fits["adam"].optimizer == "adam"
-    assert best_arm(rates) in fits and best_arm(rates, ["sgd"]) == "sgd"
     with pytest.raises(ValueError, match="grid"):
         own_fit_rates(net, small_digits, fits, {"sgd": (), "adam": (0.01,)}, seeds(1))
+
+
+def test_best_arm_reads_each_arms_chosen_row_by_epochs_then_validation_loss() -> None:
+    def row(lr, epochs, loss):
+        return {"lr": lr, "median_epochs_to_target": epochs, "median_val_loss": loss}
+    tables = {"a": [row(0.01, 1.0, 0.01), row(0.1, 3.0, 0.5)],  # its unchosen 0.01 row would beat every arm
+              "b": [row(0.01, 3.0, 0.4)],  # a's epochs, lower loss: the best
+              "c": [row(0.1, 5.0, 0.1)],  # more epochs: a lower loss does not make up for them
+              "d": [row(0.1, math.inf, 0.05)]}  # never reached the target
+    lr = {"a": 0.1, "b": 0.01, "c": 0.1, "d": 0.1}
+    rates = OwnRates(lr, {arm: FitConfig(lr=r) for arm, r in lr.items()}, tables)
+    assert best_arm(rates) == "b"
+    assert best_arm(rates, ["a", "c", "d"]) == "a" and best_arm(rates, ["d", "c"]) == "c"
+    assert best_arm(rates, ["d"]) == "d"
+    with pytest.raises(ValueError, match="at least one arm"):
+        best_arm(rates, [])
 
 
 def test_select_fit_picks_the_lowest_median_validation_loss(small_digits) -> None:
@@ -165,14 +190,32 @@ def test_steps_to_target_and_divergence() -> None:
     assert all(0 < s <= 50 for s in run.steps_to(0.6)) and run.steps_to(-1.0) == [math.inf, math.inf]
     wild = train_members(X * 1e3, (1 - y), 2, SweepConfig(None, 1e6, 30, l2=1.0), seeds(2))
     assert np.isinf(wild.loss[:, -1]).all()  # diverged members read +inf to the end
-    assert wild.steps_to(1e9)[0] <= 30
+    below = wild.loss[np.isfinite(wild.loss)].min() / 2  # under every finite record: only a diverged one could reach it
+    assert wild.steps_to(below) == [math.inf, math.inf]
+    hand = SweepRun(np.arange(4), np.array([[2.0, np.nan, np.inf, 1.0]]), wild.weights[:1], wild.bias[:1])
+    assert hand.steps_to(1.5) == [3.0] and hand.steps_to(0.5) == [math.inf]  # NaN and +inf reach no target
 
 
-def test_sweep_config_refuses_bad_values() -> None:
-    for bad in ({"batch_size": 0}, {"lr": -1.0}, {"steps": 0}, {"momentum": 1.0}, {"l2": -1.0}):
-        kwargs = {"batch_size": 1, "lr": 0.1, "steps": 5, **bad}
-        with pytest.raises(ValueError):
-            SweepConfig(**kwargs)
+def test_sweep_run_window_refuses_a_bad_fraction_or_too_few_records() -> None:
+    X, y = torch.randn(20, 4), torch.arange(20) % 2
+    run = train_members(X, y, 2, SweepConfig(None, 0.1, 10, record_every=5), seeds(2))  # records at 0, 5, 10
+    assert run.window(1.0).shape == (2, 2)  # steps 5 and 10: the window starts after step 0
+    for bad in (0.0, -0.5, 1.5, math.nan, "0.5"):
+        with pytest.raises(ValueError, match=re.escape(f"fraction={bad!r}")):
+            run.window(bad)
+    with pytest.raises(ValueError, match="at least 2"):
+        run.window(0.1)  # only step 10 lies in the last tenth
+    with pytest.raises(ValueError, match="at least one seed"):
+        train_members(X, y, 2, SweepConfig(None, 0.1, 10), [])
+
+
+@pytest.mark.parametrize("key, value", [("batch_size", 0), ("batch_size", True), ("batch_size", 2.0), ("lr", -1.0),
+                                        ("lr", "0.1"), ("lr", math.inf), ("steps", 0), ("steps", 5.0),
+                                        ("record_every", 0), ("momentum", 1.0), ("momentum", "0.9"), ("l2", -1.0),
+                                        ("l2", math.nan), ("init_std", None)])
+def test_sweep_config_refuses_bad_values(key, value) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"{key}={value!r}")):
+        SweepConfig(**{"batch_size": 1, "lr": 0.1, "steps": 5, key: value})
 
 
 def test_detrended_std_ignores_a_trend_and_sees_wander() -> None:
@@ -247,5 +290,31 @@ def test_a_stacked_run_is_each_problems_own_run_and_adaptive_methods_call_every_
     assert sign_accuracy(X_new, w_adam[0], y_new) == (y_new > 0).double().mean()
     assert sign_accuracy(X_new, fit_least_squares(X, y, "momentum", 0.1, 300)[0][0], y_new) == 1.0
     assert lowest_loss_rate(X, y, "adam", (1e-4, 0.01), 300) == 0.01
+    assert fit_least_squares(X, y, "momentum", 5.0, 500)[1].isnan().all()  # the rate diverges to a NaN loss
+    assert lowest_loss_rate(X, y, "momentum", (5.0, 0.1), 500) == 0.1  # a diverged run ranks last, even first
     with pytest.raises(ValueError, match="non-empty rate grid"):
         lowest_loss_rate(X, y, "adam", (), 300)
+
+
+# --------------------------------------------------------------- random hyperparameter search
+
+SPACE = {"log10_lr": (-4.0, 0.0), "momentum": (0.0, 0.99), "depths": (1, 2), "widths": (16,),
+         "log10_decay_epochs": (0.0, 2.0), "batch_sizes": (32, 64)}
+
+
+@pytest.mark.parametrize("key, value", [("log10_lr", (0.0, -4.0)), ("log10_lr", (-4.0,)), ("log10_lr", (-4.0, math.nan)),
+                                        ("momentum", (0.0, 1.5)), ("momentum", (-0.1, 0.9)), ("momentum", (0.9, 0.5)),
+                                        ("log10_decay_epochs", (2.0, 0.0)), ("depths", ()), ("widths", (16, 0)),
+                                        ("batch_sizes", (32.0,)), ("depths", [1, 2])])
+def test_hyperparameter_space_refuses_bad_ranges_and_choices(key, value) -> None:
+    HyperparameterSpace(**SPACE)  # the valid space builds
+    with pytest.raises(ValueError, match=re.escape(f"HyperparameterSpace.{key}={value!r}")):
+        HyperparameterSpace(**{**SPACE, key: value})
+
+
+@pytest.mark.parametrize("outcome, factor", [([1.0, math.nan, 2.0], [1, 2, 3]), ([1.0, 2.0, 3.0], [1, math.nan, 3])])
+def test_binned_r2_refuses_a_nan(outcome, factor) -> None:
+    # +inf (a diverged run) takes the worst ranks [1, 2, 3.5, 3.5]: bin means 1.5 and 3.5 about 2.5, 4 of 4.5
+    assert binned_r2([1.0, 2.0, math.inf, math.inf], [1, 2, 3, 4], 2) == pytest.approx(8 / 9)
+    with pytest.raises(ValueError, match=r"NaN .* at \[1\]"):
+        binned_r2(outcome, factor, 2)

@@ -95,6 +95,29 @@ def test_csr_twin_computes_the_dense_function():
         (1 - sparsity(dense)["zero_fraction"]) * sparsity(dense)["n_weights"])
 
 
+def test_csr_weights_are_buffers_that_to_and_state_dict_reach():
+    dense = prune_smallest(net(), 0.9).eval()
+    twin = to_csr(dense)
+    x = torch.randn(33, 20, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        out = twin(x)
+    state = twin.state_dict()
+    linears = {name: m for name, m in twin.named_modules() if isinstance(m, CsrLinear)}
+    assert set(state) == {f"{name}.{key}" for name in linears for key in ("weight", "bias")}
+    originals = dict(dense.named_modules())
+    for name in linears:  # the dense model's weights and biases, the weights in CSR
+        assert state[f"{name}.weight"].layout == torch.sparse_csr
+        assert torch.equal(state[f"{name}.weight"].to_dense(), originals[name].weight)
+        assert torch.equal(state[f"{name}.bias"], originals[name].bias)
+    twin.to(torch.float64)  # the same _apply path as .to(device)
+    assert all(m.weight.dtype == m.bias.dtype == torch.float64 and m.weight.layout == torch.sparse_csr
+               for m in linears.values())
+    with torch.no_grad():
+        assert torch.allclose(twin(x.double()), dense.double()(x.double()), rtol=0, atol=1e-12)
+        assert torch.equal(twin.float()(x), out)  # float32 -> float64 -> float32 is exact
+    assert "bias" not in CsrLinear(nn.Linear(3, 2, bias=False)).state_dict()
+
+
 # ------------------------------------------------------------------------------------------ softmax regression
 
 def test_softmax_regression_is_one_glorot_linear():
@@ -163,11 +186,41 @@ def test_sample_configs_is_seeded_and_stays_in_the_space():
         assert (c.net.depth, c.fit.epochs) == (CFG.depth, 2)
 
 
-def test_search_space_refuses_bad_values():
-    with pytest.raises(ValueError, match="activations"):
-        SearchSpace(("swishy",), ("sgd",), 1e-3, 1e-1, (None,), (0.0,))
-    with pytest.raises(ValueError, match="lr_low"):
-        SearchSpace(("relu",), ("sgd",), 1e-1, 1e-3, (None,), (0.0,))
+_GOOD_SPACE = dict(activations=("relu",), optimizers=("sgd",), lr_low=1e-3, lr_high=1e-1, batch_norm=(None,),
+                   dropout=(0.0,))
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("activations", ("relu", "swishy"), r"SearchSpace\.activations \['swishy'\]; allowed: .*relu"),
+    ("activations", (), r"SearchSpace\.activations is empty"),
+    ("optimizers", ("adam", "sgdd"), r"SearchSpace\.optimizers: unknown optimizer 'sgdd'; allowed: .*adam"),
+    ("optimizers", (None,), r"SearchSpace\.optimizers: unknown optimizer None"),
+    ("batch_norm", (None, "sideways"), r"SearchSpace\.batch_norm \['sideways'\]; allowed: None, 'before', 'after'"),
+    ("dropout", (0.0, 1.5), r"SearchSpace\.dropout \[1\.5\]; allowed: rates in \[0, 1\)"),
+    ("dropout", (-0.1,), r"SearchSpace\.dropout \[-0\.1\]"),
+    ("dropout", (1.0,), r"SearchSpace\.dropout \[1\.0\]"),
+    ("dropout", (True,), r"SearchSpace\.dropout \[True\]"),
+    ("dropout", ("0.2",), r"SearchSpace\.dropout \['0\.2'\]"),
+    ("lr_low", 1.0, r"lr_low=1\.0, lr_high=0\.1; allowed: 0 < lr_low < lr_high < inf"),
+    ("lr_low", 0.0, r"lr_low=0\.0"),
+    ("lr_high", math.inf, r"lr_high=inf"),
+    ("lr_low", "1e-3", r"lr_low='1e-3'"),
+])
+def test_search_space_refuses_bad_values(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        SearchSpace(**{**_GOOD_SPACE, field: value})
+
+
+def test_search_space_accepts_every_allowed_value():
+    allowed = dict(optimizers=("sgd", "momentum", "adam"), batch_norm=(None, "before", "after"), dropout=(0, 0.0, 0.999))
+    space = SearchSpace(**{**_GOOD_SPACE, **allowed})
+    assert {k: getattr(space, k) for k in allowed} == allowed
+
+
+@pytest.mark.parametrize("n", [0, -1, True, 2.0, "3"])
+def test_sample_configs_refuses_bad_n(n):
+    with pytest.raises(ValueError, match=r"n=.*allowed: an int >= 1 \(not a bool\)"):
+        sample_configs(SPACE, CFG, FitConfig(epochs=2), n, seed=0)
 
 
 def test_random_search_picks_the_best_candidate(blobs):

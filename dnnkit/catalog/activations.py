@@ -86,7 +86,7 @@ to 0.006); not reproduced on 4 bases, refuted on 104 by a shift of -0.004. PReLU
 
 from dataclasses import dataclass, replace
 
-from ..evidence.claims import Amendment, Claim, Expect
+from ..evidence.claims import Amendment, Claim, Expect, margin_amendment
 from ..evidence.knobs import QuickFull, fmt
 from ..nn.activations import KERAS_DEFAULTS
 from ..nn.models import MLPConfig
@@ -433,7 +433,8 @@ CLAIMS = (
             why="issue 15: the other activations cannot output exactly 0, so their dead fraction was 0 by "
                 "construction and the comparison followed from the metric; the chapter's point is the learning "
                 "rate (a large rate kills ReLUs).",
-            base=200),),
+            base=200),
+            margin_amendment("ReLU's dead fraction at the large rate vs at the default rate + delta", 300)),
     ),
     Claim(
         id="sigmoid-saturation-vanishing", section=SECTION, source=GLOROT,

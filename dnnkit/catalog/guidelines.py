@@ -31,7 +31,7 @@ Design notes (declared before the evidence runs; pilots on seed bases 100-101, 2
 
 from dataclasses import dataclass, replace
 
-from ..evidence.claims import Claim, Expect
+from ..evidence.claims import Claim, Expect, margin_amendment
 from ..evidence.knobs import QuickFull, fmt
 from ..nn.models import MLPConfig
 from ..train.random_search import SearchSpace
@@ -161,6 +161,7 @@ CLAIMS = (
                f"the default by more than {SN.margin}",
         direction="greater", arms=(f"self-normalizing + {SN.margin}", "default (deep, BN)"), delta=SN.margin,
         design="paired", seeds={"quick": 12, "full": 20}, knobs=SELF_NORMALIZING,
+        amendments=(margin_amendment("the positive control, the sigmoid net vs the default - margin", 301),),
     ),
     Claim(
         id="low-latency-recipe", section=SECTION, source=NOTES,

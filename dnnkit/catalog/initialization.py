@@ -3,7 +3,7 @@
 Design notes (the numbers each claim's knobs hold, where its metric does not state them):
 - The small net of the training claims: 3 x 50 ELU, He normal init, zero biases, digits, Adam (lr 1e-3), batch 64,
   10 epochs. large-init-high-loss uses it with ReLU: He normal vs N(0, 1) weights (std 1.0), then validation
-  accuracy after the 10 epochs, N(0, 1) below He by more than 0.01.
+  accuracy after the 10 epochs, N(0, 1) below He (directional, delta 0.01: the absent band, as in the metric).
 - The deep net of the at-init claims: 20 x 100, gradients and activations measured on the first 512 training
   examples. std-normal-unstable-gradients: N(0, 1) weights (std 1.0); "within an order of magnitude" is below 1
   decade. matched-init-preserves-variance: the small-init mismatch for tanh is N(0, 0.01) (std 0.01).
@@ -73,7 +73,8 @@ class Trained:
 
 @dataclass(frozen=True)
 class OneNeuron:
-    """symmetric-init-like-one-neuron: the small net, and the margin by which He init must beat the constant one."""
+    """symmetric-init-like-one-neuron: the small net, and the delta (absent band) of "He init beats the constant
+    one"."""
 
     net: MLPConfig
     fit: FitConfig
@@ -82,7 +83,8 @@ class OneNeuron:
 
 @dataclass(frozen=True)
 class LargeInit:
-    """large-init-high-loss: the small ReLU net, the large weights' std, and the accuracy margin after training."""
+    """large-init-high-loss: the small ReLU net, the large weights' std, and the accuracy comparison's delta (its
+    absent band) after training."""
 
     net: MLPConfig
     fit: FitConfig

@@ -40,7 +40,7 @@ the same net and fit as above (2 x 100 ELU He, Adam lr 0.01, batch 64, 20 epochs
 
 from dataclasses import dataclass, replace
 
-from ..evidence.claims import Amendment, Claim, Expect
+from ..evidence.claims import Amendment, Claim, Expect, margin_amendment
 from ..evidence.knobs import fmt
 from ..nn.models import MLPConfig
 from ..train.training import FitConfig
@@ -218,6 +218,7 @@ CLAIMS = (
                f"{' and '.join(f'{f:.0%}' for f in PD.fractions[1:])} pruned",
         direction="less", arms=(f"pruned {PD.fractions[0]:.0%}", "unpruned"), delta=PD.drop, design="paired",
         knobs=PRUNING_DEGRADES,
+        amendments=(margin_amendment("each pruned fraction's accuracy vs the unpruned accuracy - delta", 302),),
     ),
     Claim(
         id="l1-sparser-than-pruning", section=SECTION, source=GERON,

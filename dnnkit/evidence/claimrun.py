@@ -85,6 +85,7 @@ class RunContext:
         self.notes: dict[str, Any] = {}
         self.timings: dict[str, dict[str, list[float]]] = {}
         self.modes: set[str] = set()
+        self._pilot: set[RunSeeds] = set()  # seeds handed out for design runs: their runs are recorded as pilots
         self._t0 = time.perf_counter()
 
     # -- seeds and sizes
@@ -92,12 +93,19 @@ class RunContext:
     def seeds(self, role: str | None = None, n: int | None = None) -> list[RunSeeds]:
         """The derived seeds of this run (arms sharing a role share init and data order); role defaults to the
         evidence role."""
-        return [run_seeds(self.seed_base, self.id, rep, role or self.role) for rep in range(n or self.n_seeds)]
+        n = self.n_seeds if n is None else n
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"seeds(n={n!r}): n must be an int >= 1 (None: the run's {self.n_seeds} seeds)")
+        return [run_seeds(self.seed_base, self.id, rep, role or self.role) for rep in range(n)]
 
     def pilot_seeds(self, n: int = 2, purpose: str | None = None) -> list[RunSeeds]:
         """Seeds for design choices (learning-rate grids, CV tuning): never the evidence seeds. A purpose gives a
         design choice its own stream ("pilot:<purpose>")."""
-        return [run_seeds(self.seed_base, self.id, rep, f"pilot:{purpose}" if purpose else "pilot") for rep in range(n)]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"pilot_seeds(n={n!r}): n must be an int >= 1")
+        seeds = [run_seeds(self.seed_base, self.id, rep, f"pilot:{purpose}" if purpose else "pilot") for rep in range(n)]
+        self._pilot.update(seeds)
+        return seeds
 
     def pick(self, quick: Any, full: Any) -> Any:
         """A size or budget that depends on the profile."""
@@ -113,7 +121,7 @@ class RunContext:
               ) -> dict[str, ArmRuns]:
         """Train every arm (an MLPConfig) over the run's seeds on its device; record each run (per-seed facts,
         history). `split` and `fit_config` are one for all arms, or a Mapping arm -> its own."""
-        seeds, splits = list(seeds or self.seeds()), self._splits(split, arms)
+        seeds, splits = self._given(seeds, "train"), self._splits(split, arms)
         out = {}
         for arm, config in arms.items():
             out[arm] = train_arm(arm, config, splits[arm], per_arm(fit_config, arm, "fit_config"), seeds,
@@ -136,13 +144,22 @@ class RunContext:
         """Train every arm whose model is built by a function of the seeds (so it can be altered after it was
         built: weights edited, layers frozen...), seed after seed with `fit`, on the run's device; record each run
         as `train` does. `split` and `fit_config` are one for all arms, or a Mapping arm -> its own."""
-        seeds, splits = list(seeds or self.seeds()), self._splits(split, builders)
+        seeds, splits = self._given(seeds, "train_models"), self._splits(split, builders)
         out = {}
         for arm, build in builders.items():
             fc = per_arm(fit_config, arm, "fit_config")
             results = [fit(build(s).to(splits[arm].X_train.device), splits[arm], fc, s) for s in seeds]
             out[arm] = self.record(arm, seeds, results, fit_config=fc)
         return out
+
+    def _given(self, seeds: Sequence[RunSeeds] | None, caller: str) -> list[RunSeeds]:
+        """The seeds a caller passed (None: the run's evidence seeds); an empty list is an error, not the default."""
+        if seeds is None:
+            return self.seeds()
+        seeds = list(seeds)
+        if not seeds:
+            raise ValueError(f"{caller}(seeds=[]): give at least one RunSeeds, or None for the run's own seeds")
+        return seeds
 
     def _splits(self, split, arms: Mapping[str, Any]) -> dict[str, Any]:
         """Each arm's split on the run's device; a split shared by several arms is moved once."""
@@ -177,18 +194,21 @@ class RunContext:
         return runs
 
     def record_runs(self, arm_runs: ArmRuns) -> None:
-        """One row per run (its seeds, device, mode and per-seed facts) and its per-epoch history."""
+        """One row per run (its seeds, device, mode and per-seed facts) and its per-epoch history. Runs on pilot
+        seeds are recorded under "pilot: <arm>", so the long table never files a design run under an evidence arm."""
         self.modes.add(arm_runs.mode)
+        pilot = bool(arm_runs.seeds) and all(s in self._pilot for s in arm_runs.seeds)
+        arm = f"pilot: {arm_runs.arm}" if pilot else arm_runs.arm
         for rep, (s, r) in enumerate(zip(arm_runs.seeds, arm_runs.results, strict=True)):
             model_device = next((str(p.device) for p in r.model.parameters()), None) if r.model is not None else None
-            self.runs.append({"arm": arm_runs.arm, "rep": rep, "seeds": s.as_dict(), "mode": arm_runs.mode,
+            self.runs.append({"arm": arm, "rep": rep, "seeds": s.as_dict(), "mode": arm_runs.mode,
                               "device": model_device,
                               "workers": arm_runs.workers,
                               "diverged": r.diverged, "epochs": len(r.history), "best_epoch": r.best_epoch,
                               "epochs_to_target": r.epochs_to_target, "train_time_s": r.train_time_s,
                               "ensemble_fallback": arm_runs.extra.get("ensemble_fallback")})
             for row in r.history.to_dict("records"):
-                self.history.append({"arm": arm_runs.arm, "rep": rep, **row})
+                self.history.append({"arm": arm, "rep": rep, **row})
 
     # -- timing, recorded
 

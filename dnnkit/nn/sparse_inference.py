@@ -15,14 +15,15 @@ from torch import nn
 
 
 class CsrLinear(nn.Module):
-    """y = x W^T + b with W stored as a torch.sparse_csr tensor ([out, in], as nn.Linear's weight)."""
+    """y = x W^T + b with W stored as a torch.sparse_csr tensor ([out, in], as nn.Linear's weight). W and b are
+    buffers, so .to(device or dtype) moves them and state_dict() saves them."""
 
     def __init__(self, linear: nn.Linear):
         super().__init__()
         with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
             warnings.simplefilter("ignore", UserWarning)
-            self.weight = linear.weight.detach().to_sparse_csr()
-        self.bias = None if linear.bias is None else linear.bias.detach().clone()
+            self.register_buffer("weight", linear.weight.detach().to_sparse_csr())
+        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().clone())
         self.in_features, self.out_features = linear.in_features, linear.out_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,7 @@ problem's own run up to the rounding of the batched matrix product).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -65,10 +66,16 @@ def fit_least_squares(X: torch.Tensor, y: torch.Tensor, optimizer: str, lr: floa
 
 
 def lowest_loss_rate(X: torch.Tensor, y: torch.Tensor, optimizer: str, grid: Sequence[float], steps: int) -> float:
-    """The rate of `grid` whose run ends with the lowest median training loss over the stacked problems (pilots)."""
+    """The rate of `grid` whose run ends with the lowest median training loss over the stacked problems (pilots); a
+    diverged run (NaN or inf median) ranks last, as +inf."""
     if not grid:
         raise ValueError("lowest_loss_rate needs a non-empty rate grid")
-    return min(grid, key=lambda lr: fit_least_squares(X, y, optimizer, lr, steps)[1].median().item())
+
+    def median_loss(lr: float) -> float:
+        median = fit_least_squares(X, y, optimizer, lr, steps)[1].median().item()
+        return median if math.isfinite(median) else math.inf  # min() would keep a NaN that comes first
+
+    return min(grid, key=median_loss)
 
 
 def sign_accuracy(X: torch.Tensor, w: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

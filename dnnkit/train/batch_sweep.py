@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..nn.fields import is_int, is_number
 from ..seeds import RunSeeds
 
 
@@ -38,16 +39,16 @@ class SweepConfig:
     init_std: float = 0.01
 
     def __post_init__(self) -> None:
-        if self.batch_size is not None and (not isinstance(self.batch_size, int) or self.batch_size < 1):
+        if self.batch_size is not None and not (is_int(self.batch_size) and self.batch_size >= 1):
             raise ValueError(f"SweepConfig.batch_size={self.batch_size!r}; it must be None (full batch) or an int >= 1")
-        if not (math.isfinite(self.lr) and self.lr > 0):
+        if not (is_number(self.lr) and self.lr > 0):
             raise ValueError(f"SweepConfig.lr={self.lr!r}; it must be a finite number > 0")
-        if not isinstance(self.steps, int) or self.steps < 1 or not isinstance(self.record_every, int) \
-                or self.record_every < 1:
+        if not (is_int(self.steps) and self.steps >= 1 and is_int(self.record_every) and self.record_every >= 1):
             raise ValueError(f"SweepConfig steps={self.steps!r}, record_every={self.record_every!r}; both ints >= 1")
-        if not 0 <= self.momentum < 1 or self.l2 < 0 or self.init_std < 0:
+        if not (is_number(self.momentum) and 0 <= self.momentum < 1 and is_number(self.l2) and self.l2 >= 0
+                and is_number(self.init_std) and self.init_std >= 0):
             raise ValueError(f"SweepConfig momentum={self.momentum!r} (allowed [0, 1)), l2={self.l2!r} and "
-                             f"init_std={self.init_std!r} (allowed >= 0)")
+                             f"init_std={self.init_std!r} (allowed finite numbers >= 0)")
 
 
 @dataclass
@@ -65,8 +66,15 @@ class SweepRun:
         return [float(self.steps[np.argmax(h)]) if h.any() else math.inf for h in hit]
 
     def window(self, fraction: float) -> np.ndarray:
-        """The records of the last `fraction` of the steps ([K, n])."""
-        return self.loss[:, self.steps > self.steps[-1] * (1 - fraction)]
+        """The records of the last `fraction` of the steps ([K, n]); ValueError unless fraction is in (0, 1] and the
+        window holds at least 2 records (what detrended_std fits a line to)."""
+        if not (is_number(fraction) and 0 < fraction <= 1):
+            raise ValueError(f"SweepRun.window fraction={fraction!r}; it must be a number in (0, 1]")
+        window = self.loss[:, self.steps > self.steps[-1] * (1 - fraction)]
+        if window.shape[1] < 2:
+            raise ValueError(f"SweepRun.window({fraction!r}) holds {window.shape[1]} record(s) of steps "
+                             f"{self.steps.tolist()}; it needs at least 2 (a larger fraction or a smaller record_every)")
+        return window
 
 
 def _shared_logits(X: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -114,6 +122,8 @@ def _update(Xb: torch.Tensor, yb: torch.Tensor, W: torch.Tensor, b: torch.Tensor
 def train_members(X: torch.Tensor, y: torch.Tensor, n_classes: int, config: SweepConfig,
                   seeds: Sequence[RunSeeds]) -> SweepRun:
     """Train one softmax regression per seed with `config`; the objective recorded as the class docstring says."""
+    if not seeds:
+        raise ValueError("train_members needs at least one seed (one member per seed); got none")
     n, d = X.shape
     K = len(seeds)
     bs = n if config.batch_size is None else min(config.batch_size, n)

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from scipy.stats import rankdata
 
+from ..nn.fields import bad, is_int, is_number
+
 
 @dataclass(frozen=True)
 class HyperparameterSpace:
@@ -30,6 +32,20 @@ class HyperparameterSpace:
     batch_sizes: tuple[int, ...]
 
     NAMES = ("lr", "momentum", "depth", "width", "decay_epochs", "batch_size")
+
+    def __post_init__(self) -> None:
+        # A reversed range would draw outside what was declared; an empty choice would fail only when drawn.
+        for name in ("log10_lr", "momentum", "log10_decay_epochs"):
+            lo_hi = getattr(self, name)
+            if not (isinstance(lo_hi, tuple) and len(lo_hi) == 2 and all(is_number(v) for v in lo_hi)
+                    and lo_hi[0] <= lo_hi[1]):
+                raise bad("HyperparameterSpace", name, lo_hi, "a (low, high) tuple of finite numbers, low <= high")
+        if not 0 <= self.momentum[0] <= self.momentum[1] <= 1:
+            raise bad("HyperparameterSpace", "momentum", self.momentum, "a (low, high) range within [0, 1]")
+        for name in ("depths", "widths", "batch_sizes"):
+            options = getattr(self, name)
+            if not (isinstance(options, tuple) and options and all(is_int(v) and v >= 1 for v in options)):
+                raise bad("HyperparameterSpace", name, options, "a non-empty tuple of ints >= 1")
 
 
 def sample_hyperparameters(space: HyperparameterSpace, n: int, generator: torch.Generator) -> list[dict[str, float]]:
@@ -52,9 +68,13 @@ def sample_hyperparameters(space: HyperparameterSpace, n: int, generator: torch.
 
 
 def binned_r2(outcome: Sequence[float], factor: Sequence[float], bins: int) -> float:
-    """One-way R^2 of the ranked outcome across `bins` quantile bins of `factor` (ties in factor share a bin)."""
-    y = rankdata(np.asarray(outcome, dtype=float))
-    x = np.asarray(factor, dtype=float)
+    """One-way R^2 of the ranked outcome across `bins` quantile bins of `factor` (ties in factor share a bin); a
+    ValueError for a NaN, which has no rank (a diverged run should read +inf)."""
+    raw, x = np.asarray(outcome, dtype=float), np.asarray(factor, dtype=float)
+    if np.isnan(raw).any() or np.isnan(x).any():
+        raise ValueError(f"binned_r2 got NaN in the outcome at {np.flatnonzero(np.isnan(raw)).tolist()} or the "
+                         f"factor at {np.flatnonzero(np.isnan(x)).tolist()}; allowed: numbers (+inf for a diverged run)")
+    y = rankdata(raw)
     if y.size != x.size or y.size < 2 or bins < 2:
         raise ValueError(f"binned_r2 needs outcome and factor of one length >= 2 and bins >= 2; got {y.size}, "
                          f"{x.size}, {bins}")

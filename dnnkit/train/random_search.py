@@ -16,7 +16,9 @@ import numpy as np
 import torch
 
 from ..nn.activations import MATCHED_INIT
-from ..nn.models import MLPConfig
+from ..nn.fields import is_int, is_number
+from ..nn.models import BN_POSITIONS, MLPConfig
+from ..optim.optimizers import check_name
 from ..seeds import RunSeeds
 from .experiment import replace_fit, train_arm
 from .training import FitConfig
@@ -34,15 +36,27 @@ class SearchSpace:
     dropout: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        unknown = [a for a in self.activations if a not in MATCHED_INIT]
-        if unknown:
-            raise ValueError(f"SearchSpace.activations {unknown!r}; allowed: {', '.join(MATCHED_INIT)}")
-        if not (0 < self.lr_low < self.lr_high and math.isfinite(self.lr_high)):
-            raise ValueError(f"SearchSpace lr_low={self.lr_low!r}, lr_high={self.lr_high!r}; allowed: "
-                             "0 < lr_low < lr_high < inf")
+        # Every value is checked here, so a bad one fails at construction and not only when a draw happens to hit it.
         for name in ("activations", "optimizers", "batch_norm", "dropout"):
             if not getattr(self, name):
                 raise ValueError(f"SearchSpace.{name} is empty; give at least one value")
+        unknown = [a for a in self.activations if not isinstance(a, str) or a not in MATCHED_INIT]
+        if unknown:
+            raise ValueError(f"SearchSpace.activations {unknown!r}; allowed: {', '.join(MATCHED_INIT)}")
+        for opt in self.optimizers:
+            try:
+                check_name(opt)
+            except ValueError as err:
+                raise ValueError(f"SearchSpace.optimizers: {err}") from None
+        unknown = [b for b in self.batch_norm if b not in BN_POSITIONS]
+        if unknown:
+            raise ValueError(f"SearchSpace.batch_norm {unknown!r}; allowed: None, 'before', 'after'")
+        bad = [p for p in self.dropout if not (is_number(p) and 0 <= p < 1)]
+        if bad:
+            raise ValueError(f"SearchSpace.dropout {bad!r}; allowed: rates in [0, 1) (numbers, not bools or strings)")
+        if not (is_number(self.lr_low) and is_number(self.lr_high) and 0 < self.lr_low < self.lr_high):
+            raise ValueError(f"SearchSpace lr_low={self.lr_low!r}, lr_high={self.lr_high!r}; allowed: "
+                             "0 < lr_low < lr_high < inf (numbers, not bools or strings)")
 
 
 @dataclass(frozen=True)
@@ -54,8 +68,8 @@ class Candidate:
 
 def sample_configs(space: SearchSpace, net: MLPConfig, fit: FitConfig, n: int, seed: int) -> list[Candidate]:
     """n candidates drawn from `space` around `net` and `fit` (depth, width, epochs, batch size stay theirs)."""
-    if not (isinstance(n, int) and n >= 1):
-        raise ValueError(f"n={n!r}; allowed: an integer >= 1")
+    if not (is_int(n) and n >= 1):
+        raise ValueError(f"n={n!r}; allowed: an int >= 1 (not a bool)")
     g = torch.Generator().manual_seed(seed)
 
     def pick(values: Sequence):
