@@ -387,7 +387,7 @@ def _as_good_as_the_best(claim, split, subject: str) -> None:
     # "by more than delta" is tested as best - delta against the control.
     claim.decide([v - delta for v in acc[best]], acc[control], kind="directional", direction="greater", delta=delta,
                  design="independent", arms=(best, control),
-                 label=f"positive control: {best} above {k.control} by more than {delta}")
+                 control=True, label=f"positive control: {best} above {k.control} by more than {delta}")
 
 
 @pytest.mark.claim("elu-beats-selu-without-self-normalization")
@@ -460,7 +460,7 @@ def test_default_alpha_ok(claim, digits):
     leaky = f"leaky_relu alpha {k.defaults['leaky_relu']:g}"
     claim.decide([v - delta for v in acc[leaky]], acc[control], kind="directional", direction="greater", delta=delta,
                  design="independent", arms=(leaky, control),
-                 label=f"positive control: {leaky} above {k.control} by more than {delta}")
+                 control=True, label=f"positive control: {leaky} above {k.control} by more than {delta}")
 
 
 @pytest.mark.claim("rrelu-regularizes")

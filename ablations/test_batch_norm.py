@@ -230,7 +230,7 @@ def test_bn_position_either(claim, digits):
     # The positive control: the plain net differs from BN by more than delta at the same seeds (so +-delta can fail).
     claim.decide([v - delta for v in acc["BN before"]], acc["plain (control)"], kind="paired", direction="greater",
                  delta=delta, arms=("BN before", "plain (control)"),
-                 label=f"positive control: BN before above the plain net by more than {delta}")
+                 control=True, label=f"positive control: BN before above the plain net by more than {delta}")
 
 
 @pytest.mark.claim("bn-regularizes")
@@ -362,6 +362,6 @@ def test_selu_replaces_bn_deep(claim, digits):
     claim.decide(best["SELU"], best["ELU + BN"], label=f"SELU within +-{delta} of ELU + BN (best val accuracy)")
     claim.decide([v - delta for v in best["ELU + BN"]], best["plain ELU (control)"], kind="directional",
                  direction="greater", delta=delta, arms=("ELU + BN", "plain ELU (control)"),
-                 label=f"positive control: ELU + BN above the plain net by more than {delta}")
+                 control=True, label=f"positive control: ELU + BN above the plain net by more than {delta}")
     claim.decide(runs["SELU"].epochs_to_target(), runs["ELU + BN"].epochs_to_target(), kind="time_to_target",
                  direction="less", delta=1.0, label=f"epochs to val accuracy {k.fit.target[1]}")

@@ -140,6 +140,7 @@ def test_dropout_top_layers_enough(claim, digits500):
     claim.decide(acc[top], acc[every], kind="equivalence", label="validation accuracy, top layers vs all (TOST)",
                  sensitivity="the to-do's equivalence reading; 'enough' asks only that the top layers lose nothing")
     claim.decide(acc[every], [c + delta for c in acc["control"]], arms=(every, f"dropout {k.control_dropout} on all + delta"),
+                 control=True,
                  label=f"positive control: dropout {k.control_dropout} on all lies more than delta below")
 
 
@@ -164,6 +165,7 @@ def test_dropout_approximates_ensemble(claim, digits500):
                      arms=("eval vs MC argmax", "B"), label=f"same predicted class on >= {k.agreement:.0%}{on}")
     claim.decide(p[main]["one"]["nll"], [v + claim.spec.delta for v in p[main]["eval"]["nll"]], kind="paired",
                  direction="greater", arms=("one stochastic pass", "eval pass + delta"),
+                 control=True,
                  label="positive control: one sub-network's NLL lies more than delta above the eval pass's")
 
 

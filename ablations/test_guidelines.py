@@ -65,6 +65,7 @@ def test_self_normalizing_config_competitive(claim, digits500, data_seed):
                  label=f"test accuracy: self-normalizing + {k.margin} vs default (deep, BN)")
     claim.decide(test["sigmoid control"], [d - k.margin for d in test["default"]], direction="less",
                  arms=("sigmoid control", f"default - {k.margin}"),
+                 control=True,
                  label=f"positive control: sigmoid net below the default by more than {k.margin}")
 
 

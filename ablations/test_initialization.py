@@ -230,6 +230,7 @@ def test_zero_init_no_better_than_logistic(claim, mnist1d):
                      label=f"zero-init {act} net at most {k.margin} above logistic regression")
     # Positive control: the measure leaves room above the linear model (a random init uses it).
     claim.decide([a > linear + k.margin for a in acc["He normal ELU"]], kind="exact", arms=("He normal ELU", "B"),
+                 control=True,
                  label=f"positive control: He-init net more than {k.margin} above logistic regression")
 
 
@@ -270,6 +271,7 @@ def test_bias_one_init_ok(claim, digits):
     zero, worse = control
     claim.decide(zero, [c + claim.spec.delta for c in worse], kind="paired", direction="greater",
                  arms=(f"biases 0, depth {k.depths[0]}", f"N(0, {k.control_std}) weights + delta"),
+                 control=True,
                  label=f"positive control: zero biases beat N(0, {k.control_std}) weights by more than delta")
 
 

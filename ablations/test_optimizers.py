@@ -420,6 +420,7 @@ def default_vs_best(claim, split: Split, k: DefaultVsBest) -> None:
                  label=f"validation accuracy: {k.default} not worse than {best} by more than {k.margin:g}")
     claim.decide([v - k.margin for v in acc[k.default]], acc[control], delta=0.0,
                  arms=(f"{k.default} - {k.margin:g}", control),
+                 control=True,
                  label=f"positive control: {control} below {k.default} by more than {k.margin:g}")
 
 

@@ -346,6 +346,7 @@ def test_exp_and_performance_comparable(claim, mnist1d):
                  label=f"final val acc: exponential within {k.margin} of performance (paired TOST)")
     claim.decide(acc["performance"], [v + k.margin for v in acc[f"constant {k.control_rate}"]], kind="paired",
                  direction="greater", delta=0.0, arms=("performance", f"constant {k.control_rate} + {k.margin}"),
+                 control=True,
                  label=f"positive control: performance above the constant rate {k.control_rate} by more than {k.margin}")
 
 

@@ -644,6 +644,36 @@ def test_sensitivity_is_shown_not_gating_and_needs_a_reason() -> None:
     assert only_sensitivity.verdict is None and "no gating decision" in only_sensitivity.expectation_failure()
 
 
+def test_a_positive_control_is_needed_for_confirmed_and_never_refutes() -> None:
+    """A control shows the margin can fail: without it a confirmed equivalence may be vacuous (not reproduced), and a
+    control going the other way says nothing against the claim itself (never refuted); its p is not the claim's."""
+    from dnnkit.results.detail import claim_detail
+
+    held = _claim_run()
+    held.decide(HIGH, LOW, label="the claim")
+    held.decide(HIGH, LOW, label="positive control", control=True)
+    assert held.verdict == stats.CONFIRMED and held.as_expected and held.expectation_failure() is None
+    failed = _claim_run()
+    failed.decide(HIGH, LOW, label="the claim")
+    failed.decide(LOW, HIGH, label="positive control", control=True)
+    assert failed.verdict == stats.NOT_REPRODUCED and not failed.as_expected
+    assert "positive control: refuted" in failed.expectation_failure()
+    record = failed.to_record()
+    assert record["reason"] == "positive control not confirmed"
+    assert record["p_value"] == pytest.approx(P_SEPARATED, rel=1e-12)  # the claim's own comparison, not the control's
+    assert "[positive control, needed for confirmed]: refuted" in claim_detail(record)
+    assert "*(positive control: needed for confirmed)*" in markdown([record], {})
+    refuted = _claim_run()
+    refuted.decide(LOW, HIGH, label="the claim")
+    refuted.decide(LOW, HIGH, label="positive control", control=True)
+    assert refuted.verdict == stats.REFUTED
+    with pytest.raises(ValueError, match="a sensitivity check or a positive control, not both"):
+        failed.decide(HIGH, LOW, control=True, sensitivity="why")
+    only_control = _claim_run()
+    only_control.decide(HIGH, LOW, control=True)
+    assert only_control.verdict is None and "no gating decision" in only_control.expectation_failure()
+
+
 def test_claim_declarations_are_checked_and_fingerprinted() -> None:
     from dataclasses import replace
 

@@ -237,15 +237,20 @@ class RunContext:
 
     def decide(self, a: Sequence, b: Sequence | None = None, *, kind: str, direction: str, delta: float | None = None,
                design: str = "independent", min_effect: float | None = None, margin: float | None = None,
-               label: str | None = None, arms: tuple[str, str] | None = None, sensitivity: str | None = None
-               ) -> stats.Decision:
+               label: str | None = None, arms: tuple[str, str] | None = None, sensitivity: str | None = None,
+               control: bool = False) -> stats.Decision:
         """Decide A against B with the test `kind` prescribes, and record the decision with its values.
 
         sensitivity="why": a setup the run did not choose (often the chapter's default, kept because it gave the
         other answer): decided and shown beside the verdict, never gating it.
+        control=True: a positive control, an arm known to differ, showing the margin can fail (a confirmed
+        equivalence is not vacuous). The claim is confirmed only if its controls are; a failed control leaves it
+        "not reproduced", never refuted, and its p-value is not the claim's.
         """
         if sensitivity is not None and not str(sensitivity).strip():
             raise ValueError("decide(sensitivity=...) needs the reason this setup is a sensitivity check")
+        if sensitivity is not None and control:
+            raise ValueError("decide(): a decision is a sensitivity check or a positive control, not both")
         seed = (self.stats_seed if self.stats_seed is not None
                 else derive_seed(self.seed_base, self.id, "stats", len(self.decisions)))
         decision = decide_kind(a, b, kind=kind, direction=direction, delta=delta, design=design,
@@ -255,23 +260,30 @@ class RunContext:
         self.decisions.append({"label": label or " vs ".join(values), "kind": kind,
                                "direction": direction, "delta": delta,
                                "min_effect": min_effect if kind == "timing" else None,
-                               "role": "sensitivity" if sensitivity else "evidence", "sensitivity": sensitivity,
+                               "role": "sensitivity" if sensitivity else "control" if control else "evidence",
+                               "sensitivity": sensitivity,
                                "values": json_safe(values), "decision": decision.to_dict()})
         return decision
 
     @property
     def gating(self) -> list[dict[str, Any]]:
-        """The sub-decisions that set the verdict (sensitivity checks are shown, not counted)."""
-        return [d for d in self.decisions if d.get("role") != "sensitivity"]
+        """The sub-decisions that set the verdict (sensitivity checks and positive controls are shown, not counted)."""
+        return [d for d in self.decisions if d.get("role") not in ("sensitivity", "control")]
+
+    @property
+    def failed_controls(self) -> list[dict[str, Any]]:
+        """The positive controls that did not come out confirmed: the margin was not shown to be able to fail."""
+        return [d for d in self.decisions if d.get("role") == "control" and d["decision"]["verdict"] != stats.CONFIRMED]
 
     @property
     def verdict(self) -> str | None:
-        """All gating sub-decisions confirmed -> confirmed; any refuted -> refuted; else not reproduced."""
+        """All gating sub-decisions (and positive controls) confirmed -> confirmed; any gating one refuted ->
+        refuted; else not reproduced."""
         verdicts = [d["decision"]["verdict"] for d in self.gating]
         if not verdicts:
             return None
         if all(v == stats.CONFIRMED for v in verdicts):
-            return stats.CONFIRMED
+            return stats.NOT_REPRODUCED if self.failed_controls else stats.CONFIRMED
         if any(v == stats.REFUTED for v in verdicts):
             return stats.REFUTED
         return stats.NOT_REPRODUCED
@@ -299,7 +311,8 @@ class ClaimRun(RunContext):
         return self.spec.arms if len(self.spec.arms) == 2 else (*self.spec.arms, "B")[:2]
 
     def decide(self, a: Sequence, b: Sequence | None = None, *, label: str | None = None,
-               arms: tuple[str, str] | None = None, sensitivity: str | None = None, **overrides: Any) -> stats.Decision:
+               arms: tuple[str, str] | None = None, sensitivity: str | None = None, control: bool = False,
+               **overrides: Any) -> stats.Decision:
         """Decide with the test the claim's kind prescribes (overrides allow a declared sub-comparison).
 
         sensitivity="why": a setup the claim did not choose (often the chapter's default, kept because it gave
@@ -310,7 +323,7 @@ class ClaimRun(RunContext):
             raise ValueError(f"decide() got unknown override(s) {sorted(unknown)}; allowed: {', '.join(DECISION_OPTIONS)}")
         opts = {"kind": self.spec.kind, "direction": self.spec.direction, "delta": self.spec.delta,
                 "design": self.spec.design, "min_effect": self.spec.min_effect, **overrides}
-        return super().decide(a, b, label=label, arms=arms, sensitivity=sensitivity, **opts)
+        return super().decide(a, b, label=label, arms=arms, sensitivity=sensitivity, control=control, **opts)
 
     @property
     def as_expected(self) -> bool:
@@ -328,7 +341,7 @@ class ClaimRun(RunContext):
         declared = (f"declared expectation: {expect.label()} ({expect.why})" if expect
                     else "the claim predicts: confirmed (no other expectation declared)")
         lines = [f"claim {self.id!r}: verdict {self.verdict!r} at seed base {self.seed_base}, but {declared}"]
-        for d in self.gating:
+        for d in self.gating + self.failed_controls:
             dec = d["decision"]
             lines.append(f"  - {d['label']}: {dec['verdict']}" + (f" ({dec['reason']})" if dec.get("reason") else "")
                          + f", p {dec.get('p_value')}")
@@ -337,6 +350,8 @@ class ClaimRun(RunContext):
     def to_record(self) -> dict[str, Any]:
         ps = [d["decision"]["p_value"] for d in self.gating if isinstance(d["decision"].get("p_value"), float)]
         reasons = [d["decision"].get("reason") for d in self.gating if d["decision"].get("reason")]
+        if self.failed_controls and not reasons:
+            reasons = ["positive control not confirmed"]
         trained_on = sorted({r["device"] for r in self.runs if r.get("device")})
         return json_safe({
             "claim": self.spec.as_dict(), "id": self.id, "test": self.nodeid, "profile": self.profile,

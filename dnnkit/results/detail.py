@@ -66,7 +66,8 @@ def _expectation(record: dict) -> list[str]:
 
 def _decision(d: dict) -> list[str]:
     dec = d["decision"]
-    role = f"sensitivity, not gating: {d.get('sensitivity')}" if d.get("role") == "sensitivity" else "gating"
+    role = {"sensitivity": f"sensitivity, not gating: {d.get('sensitivity')}",
+            "control": "positive control, needed for confirmed"}.get(d.get("role"), "gating")
     verdict = dec.get("verdict") + (f" ({dec['reason']})" if dec.get("reason") else "")
     lines = [f"  {d.get('label', '-')} [{role}]: {verdict}",
              *_wrap(f"{dec.get('test')}; statistic {num(dec.get('statistic'))}, p {num(dec.get('p_value'))}",

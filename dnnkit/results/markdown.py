@@ -86,7 +86,8 @@ def markdown(records: list[dict], meta: dict) -> str:
             lines += [f"Stability over seed bases: {stability_text(r)}.", ""]
         for d in r.get("decisions", []):
             dec = d["decision"]
-            role = f" *(sensitivity, not gating: {d['sensitivity']})*" if d.get("role") == "sensitivity" else ""
+            role = (f" *(sensitivity, not gating: {d['sensitivity']})*" if d.get("role") == "sensitivity"
+                    else " *(positive control: needed for confirmed)*" if d.get("role") == "control" else "")
             lines.append(f"- **{d['label']}**{role}: {dec['verdict']}{' (' + dec['reason'] + ')' if dec.get('reason') else ''}; "
                          f"{dec['test']}; statistic {num(dec.get('statistic'))}, p {num(dec.get('p_value'))}; "
                          f"{effect_text(dec)}")

@@ -51,8 +51,8 @@ def short_effect(decision: dict) -> str:
 
 
 def gating(decisions: list[dict]) -> list[dict]:
-    """The sub-decisions that set the verdict (sensitivity ones are shown, not gating)."""
-    return [d for d in decisions if d.get("role") != "sensitivity"]
+    """The sub-decisions that set the verdict (sensitivity checks and positive controls are shown, not gating)."""
+    return [d for d in decisions if d.get("role") not in ("sensitivity", "control")]
 
 
 def deciding(decisions: list[dict]) -> dict:
