@@ -210,8 +210,8 @@ def test_bn_slows_inference(claim, digits):
     ratios = {}
     for batch in k.batches:
         xb = X[:batch]
-        t = interleaved_rounds({arm: partial(m, xb) for arm, m in models.items()}, rounds=k.rounds,
-                               min_block_s=k.block_ms / 1000, device=dev)
+        t = claim.time({arm: partial(m, xb) for arm, m in models.items()}, rounds=k.rounds,
+                       min_block_s=k.block_ms / 1000, label=f"eval forward, batch {batch}")
         ratios[f"batch {batch}"] = ratio_summary(t["with BN"], t["without BN"])
         claim.decide(t["with BN"], t["without BN"], label=f"eval forward, batch {batch}")
     claim.note(with_over_without=ratios, torch_threads=torch.get_num_threads())
