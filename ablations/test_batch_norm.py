@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from dnnkit.evidence.knobs import fmt, sci
-from dnnkit.evidence.timing import interleaved_rounds, ratio_summary
+from dnnkit.evidence.timing import ratio_summary
 from dnnkit.nn.batchnorm import (
     batchnorm_io,
     float_sum_tolerance,
@@ -145,8 +145,8 @@ def test_bn_folding_same_output_faster(claim, digits):
     for clock, timer, why in (("default timer", None, None), ("wall clock", time.perf_counter, WALL_CLOCK)):
         for batch, min_effect in k.min_effect.items():
             xb = digits.X_train[:batch]
-            t = interleaved_rounds({"folded": partial(folded[0], xb), "unfolded": partial(models[0], xb)},
-                                   rounds=k.rounds, min_block_s=k.block_ms / 1000, device=claim.device, timer=timer)
+            t = claim.time({"folded": partial(folded[0], xb), "unfolded": partial(models[0], xb)}, rounds=k.rounds,
+                           min_block_s=k.block_ms / 1000, timer=timer, label=f"eval forward, batch {batch} ({clock})")
             ratios[f"{clock}, batch {batch}"] = ratio_summary(t["folded"], t["unfolded"])
             claim.decide(t["folded"], t["unfolded"], label=f"eval forward, batch {batch} ({clock}), faster by > "
                          f"{min_effect:.0%}", min_effect=min_effect, sensitivity=why)

@@ -21,7 +21,7 @@ from torch import nn
 
 from dnnkit.catalog.regularization import OverfitSetup, RealData
 from dnnkit.data import Split, load_mnist1d, load_mnist5k
-from dnnkit.evidence.timing import interleaved_rounds, ratio_summary
+from dnnkit.evidence.timing import ratio_summary
 from dnnkit.nn.diagnostics import activation_stats
 from dnnkit.nn.mc_dropout import mc_dropout_mode, mc_dropout_predict, mc_dropout_samples, nll, seeded_rng
 from dnnkit.nn.models import build_mlp
@@ -130,11 +130,12 @@ def test_dropout_no_inference_cost(claim, digits):
     with torch.no_grad():
         identical = [torch.equal(*(m(X) for m in nets(s).values())) for s in claim.seeds(n=k.bitwise_seeds)]
     timed = nets(claim.seeds(n=1)[0])
-    rounds = interleaved_rounds({arm: lambda m=m: m(X) for arm, m in timed.items()}, rounds=claim.n_seeds, device=dev)
+    rounds = claim.time({arm: lambda m=m: m(X) for arm, m in timed.items()}, rounds=claim.n_seeds,
+                        label=f"eval forward, batch {len(X)}")
     # Context: at batch 1 the dropout modules' call overhead is visible next to tiny matrix products.
     few = X[:k.context_batch]
-    small = interleaved_rounds({arm: lambda m=m: m(few) for arm, m in timed.items()}, rounds=k.context_rounds,
-                               device=dev)
+    small = claim.time({arm: lambda m=m: m(few) for arm, m in timed.items()}, rounds=k.context_rounds,
+                       label=f"eval forward, batch {k.context_batch} (context)")
     claim.note(**{f"batch_{len(X)}": ratio_summary(rounds["with"], rounds["without"]),
                   f"batch_{k.context_batch}_context": ratio_summary(small["with"], small["without"])},
                torch_threads=torch.get_num_threads())
@@ -152,10 +153,10 @@ def test_mc_dropout_cost_linear(claim, digits):
     model = build_mlp(knobs.net.replace(dropout=knobs.dropout), generator=s.generator("init"), device=dev)
     deterministic = copy.deepcopy(model).eval()
     with seeded_rng(s.generator("dropout"), dev), mc_dropout_mode(model):
-        t = interleaved_rounds({"mc": lambda: mc_dropout_predict(model, X, k),
-                                "one pass": lambda: F.softmax(model(X), dim=-1),
-                                "eval pass": lambda: F.softmax(deterministic(X), dim=-1)},
-                               rounds=claim.n_seeds, device=dev)
+        t = claim.time({"mc": lambda: mc_dropout_predict(model, X, k),
+                        "one pass": lambda: F.softmax(model(X), dim=-1),
+                        "eval pass": lambda: F.softmax(deterministic(X), dim=-1)},
+                       rounds=claim.n_seeds, label=f"K={k} MC passes, one stochastic pass, one eval pass")
     k_passes = [k * x for x in t["one pass"]]
     claim.note(k=k, mc_vs_k_passes=ratio_summary(t["mc"], k_passes),
                one_mc_pass_vs_one_eval_pass=ratio_summary(t["one pass"], t["eval pass"]),

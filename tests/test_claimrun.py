@@ -3,6 +3,7 @@ of hand-written training, timing and recording (train_models, per-arm splits, ti
 
 from __future__ import annotations
 
+import itertools
 import math
 import subprocess
 import sys
@@ -286,6 +287,16 @@ def test_time_runs_whole_training_steps_with_grad_and_records_the_rounds(blobs):
     with pytest.raises(ValueError, match="grad must be True"):
         interleaved_rounds({"step": step}, rounds=2, grad="yes")
     assert "timings" not in claim_run().to_record()  # a record without timings keeps its old keys
+
+
+def test_time_takes_the_claims_own_clock_and_records_its_rounds():
+    """A claim that times with its own clock (bn-folding's wall-clock sensitivity) still records through claim.time:
+    a fake clock ticking 1 per read gives (2 reads apart) / inner = 0.5 s per call in every round."""
+    ticks = itertools.count()
+    run = claim_run()
+    out = run.time({"a": lambda: None, "b": lambda: None}, rounds=3, warmup=0, inner=2,
+                   timer=lambda: float(next(ticks)), label="fake clock")
+    assert out == {"a": [0.5] * 3, "b": [0.5] * 3} and run.timings["fake clock"] == out
 
 
 def test_record_takes_fit_results_or_arm_runs(blobs):

@@ -213,16 +213,18 @@ class RunContext:
     # -- timing, recorded
 
     def time(self, fns: Mapping[str, Callable[[], Any]], *, rounds: int = 30, grad: bool = False, warmup: int = 3,
-             inner: int | None = None, min_block_s: float = 2e-3, label: str | None = None) -> dict[str, list[float]]:
+             inner: int | None = None, min_block_s: float = 2e-3, timer: Callable[[], float] | None = None,
+             label: str | None = None) -> dict[str, list[float]]:
         """Per-round seconds per call of each candidate, interleaved on the run's device (dnnkit.timing);
-        grad=True times whole training steps (backward needs autograd). The rounds are recorded under `label`."""
+        grad=True times whole training steps (backward needs autograd); timer=None is dnnkit.timing's default clock.
+        The rounds are recorded under `label`."""
         from .timing import interleaved_rounds
 
         label = label or " vs ".join(fns)
         if label in self.timings:
             raise ValueError(f"timing {label!r} was already recorded in this run; give each timing its own label")
         out = interleaved_rounds(fns, rounds=rounds, inner=inner, warmup=warmup, min_block_s=min_block_s,
-                                 device=self.device, grad=grad)
+                                 device=self.device, timer=timer, grad=grad)
         self.timings[label] = {name: list(times) for name, times in out.items()}
         return out
 
