@@ -205,7 +205,7 @@ def run(ks: list[int], batch_sizes: list[int], epochs: int, rounds: int, workers
         sequential_ms = float(np.median(cpu[f"sequential ({tag})"])) / n_steps * 1e3  # K members' steps
         steps[tag] = {
             "steps_per_job": n_steps,
-            "sequential_fit_ms_per_member_step": float(np.median(cpu[f"sequential ({tag})"])) / n_steps / k * 1e3,
+            "sequential_fit_ms_per_member_step": sequential_ms / k,
             "ensemble_ms_per_step": float(np.median(cpu[f"ensemble ({tag})"])) / n_steps * 1e3,
             "ensemble_fused_ms_per_step": float(np.median(cpu[f"ensemble, fused Adam ({tag})"])) / n_steps * 1e3,
             **_floors(kernel_floor(k, b, len(split.X_train), len(split.X_val)), sequential_ms),

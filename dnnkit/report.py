@@ -236,25 +236,32 @@ def _harness_title(payload: dict) -> str:
             f"{w['rounds']} interleaved rounds, 1 torch thread per process")
 
 
-def print_harness_speed(payload: dict, title: str = "dnnkit harness speed") -> None:
-    """The batched ensemble and the fit loop against their baselines, as ratios measured in one run."""
+def _harness_table(title: str, columns: tuple, rows: list[dict[str, str]]):
+    """A rich table of `rows` under `columns` (the first left-aligned, numbers right); a row whose goal is not met
+    is red."""
     from rich.table import Table
 
-    t = Table(title=f"{title}: {_harness_title(payload)}", title_justify="left")
-    for key, header in HARNESS_COLUMNS:
-        t.add_column(header, justify="left" if key == "comparison" else "right", overflow="fold")
-    for row in harness_rows(payload):
-        style = "red" if row["goal"].endswith("not met") else None
-        t.add_row(*[f"[{style}]{row[k]}[/]" if style else row[k] for k, _ in HARNESS_COLUMNS])
-    _console().print(t)
+    t = Table(title=title, title_justify="left")
+    for i, (_, header) in enumerate(columns):
+        t.add_column(header, justify="left" if i == 0 else "right", overflow="fold")
+    for row in rows:
+        style = "red" if row.get("goal", "").endswith("not met") else None
+        t.add_row(*[f"[{style}]{row[k]}[/]" if style else row[k] for k, _ in columns])
+    return t
+
+
+def _markdown_table(columns: tuple, rows: list[dict[str, str]]) -> list[str]:
+    return ["| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns),
+            *("| " + " | ".join(row[k] for k, _ in columns) + " |" for row in rows)]
+
+
+def print_harness_speed(payload: dict, title: str = "dnnkit harness speed") -> None:
+    """The batched ensemble and the fit loop against their baselines, as ratios measured in one run."""
+    _console().print(_harness_table(f"{title}: {_harness_title(payload)}", HARNESS_COLUMNS, harness_rows(payload)))
     steps = harness_step_rows(payload)
     if steps:
-        t = Table(title="per training step (CPU ms): the ensemble beside its kernel floor", title_justify="left")
-        for key, header in STEP_COLUMNS:
-            t.add_column(header, justify="left" if key == "config" else "right", overflow="fold")
-        for row in steps:
-            t.add_row(*[row[k] for k, _ in STEP_COLUMNS])
-        _console().print(t)
+        _console().print(_harness_table("per training step (CPU ms): the ensemble beside its kernel floor",
+                                        STEP_COLUMNS, steps))
 
 
 def harness_markdown(payload: dict) -> str:
@@ -262,17 +269,14 @@ def harness_markdown(payload: dict) -> str:
     prov = payload.get("provenance") or {}
     lines = ["## Harness speed (benchmarks/bench_ensemble.py)", "", f"{_harness_title(payload)}; "
              f"commit `{prov.get('git_commit')}`, {prov.get('date')}, {prov.get('cpu')}.", "",
-             "| " + " | ".join(h for _, h in HARNESS_COLUMNS) + " |", "|" + "---|" * len(HARNESS_COLUMNS)]
-    lines += ["| " + " | ".join(row[k] for k, _ in HARNESS_COLUMNS) + " |" for row in harness_rows(payload)]
+             *_markdown_table(HARNESS_COLUMNS, harness_rows(payload))]
     steps = harness_step_rows(payload)
     if steps:
         lines += ["", "Per training step (CPU ms, evaluation included): each ensemble step beside its floor, the "
                   "kernels every member needs however it is batched (GEMMs, validation GEMMs, activation forward and "
                   "backward, the optimizer step), timed alone. K x a sequential step / the floor is the most one "
                   "process can gain; over N processes, the floor of the largest share of the members (N processes "
-                  "side by side at no cost).", "", "| " + " | ".join(h for _, h in STEP_COLUMNS) + " |",
-                  "|" + "---|" * len(STEP_COLUMNS)]
-        lines += ["| " + " | ".join(row[k] for k, _ in STEP_COLUMNS) + " |" for row in steps]
+                  "side by side at no cost).", "", *_markdown_table(STEP_COLUMNS, steps)]
     return "\n".join(lines) + "\n"
 
 

@@ -101,20 +101,9 @@ class Data:
 
 
 @dataclass(frozen=True)
-class RateBand:
-    """dropout-rate-10-to-50: the rate grid, the band, the rate above it, the pilot seeds choosing the in-band rate."""
-
-    data: QuickFull[Data]
-    net: QuickFull[MLPConfig]
-    fit: QuickFull[FitConfig]
-    rates: tuple[float, ...]
-    band: tuple[float, float]
-    pilot_seeds: int
-
-
-@dataclass(frozen=True)
-class Boost:
-    """dropout-1-2pt-boost: the best rate from the grid (pilot seeds) against none; the band of the gain."""
+class RateGrid:
+    """A dropout-rate grid searched on pilot seeds, and the band the claim tests. dropout-rate-10-to-50: the band of
+    rates (the pilots choose the in-band rate); dropout-1-2pt-boost: the band of the best rate's gain over none."""
 
     data: QuickFull[Data]
     net: QuickFull[MLPConfig]
@@ -229,10 +218,10 @@ MNIST1D = Data("mnist1d", 1000, 1000)
 SLOWDOWN = Slowdown(net=NET, fit=replace(FIT, epochs=40, eval_train=True, target=("train_loss_eval", 0.1),
                                          stop_at_target=True),
                     dropout=0.5, band=(1.5, 3.0), sensitivity_dropout=0.2)
-RATE_BAND = RateBand(data=QuickFull(DIGITS500, MNIST1D), net=QuickFull(NET, WIDE_1D), fit=QuickFull(FIT, FIT_1D),
+RATE_BAND = RateGrid(data=QuickFull(DIGITS500, MNIST1D), net=QuickFull(NET, WIDE_1D), fit=QuickFull(FIT, FIT_1D),
                      rates=(0.0, 0.1, 0.2, 0.3, 0.5, 0.7), band=(0.1, 0.5), pilot_seeds=2)
-BOOST = Boost(data=QuickFull(DIGITS500, MNIST1D), net=QuickFull(NET, WIDE_1D), fit=QuickFull(FIT, FIT_1D),
-              rates=(0.1, 0.2, 0.3, 0.5), band=(0.01, 0.02), pilot_seeds=2)
+BOOST = RateGrid(data=QuickFull(DIGITS500, MNIST1D), net=QuickFull(NET, WIDE_1D), fit=QuickFull(FIT, FIT_1D),
+                 rates=(0.1, 0.2, 0.3, 0.5), band=(0.01, 0.02), pilot_seeds=2)
 TOP_LAYERS = TopLayers(net=NET.replace(depth=5, width=100), fit=FIT, dropout=0.3, top=2, control_dropout=0.7)
 ENSEMBLE = Ensemble(net=NET, fit=FIT, dropout=0.5, k=100, agreement=0.98, sensitivity_dropout=0.2)
 COADAPTATION = Coadaptation(net=NET, fit=FIT, dropout=0.5, knockout=0.2, draws=50)

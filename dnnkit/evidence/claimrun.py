@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..nn.fields import is_int
 from ..seeds import RunSeeds, derive_seed, run_seeds
 from ..train.experiment import ArmRuns, per_arm, train_arm
 from ..train.own_rates import own_rates
@@ -94,14 +95,14 @@ class RunContext:
         """The derived seeds of this run (arms sharing a role share init and data order); role defaults to the
         evidence role."""
         n = self.n_seeds if n is None else n
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if not (is_int(n) and n >= 1):
             raise ValueError(f"seeds(n={n!r}): n must be an int >= 1 (None: the run's {self.n_seeds} seeds)")
         return [run_seeds(self.seed_base, self.id, rep, role or self.role) for rep in range(n)]
 
     def pilot_seeds(self, n: int = 2, purpose: str | None = None) -> list[RunSeeds]:
         """Seeds for design choices (learning-rate grids, CV tuning): never the evidence seeds. A purpose gives a
         design choice its own stream ("pilot:<purpose>")."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if not (is_int(n) and n >= 1):
             raise ValueError(f"pilot_seeds(n={n!r}): n must be an int >= 1")
         seeds = [run_seeds(self.seed_base, self.id, rep, f"pilot:{purpose}" if purpose else "pilot") for rep in range(n)]
         self._pilot.update(seeds)
@@ -271,6 +272,7 @@ class RunContext:
     @property
     def gating(self) -> list[dict[str, Any]]:
         """The sub-decisions that set the verdict (sensitivity checks and positive controls are shown, not counted)."""
+        # The same rule as dnnkit.results.records.gating (the layers keep evidence from importing results).
         return [d for d in self.decisions if d.get("role") not in ("sensitivity", "control")]
 
     @property
